@@ -1,0 +1,462 @@
+"""Wire codec: spec ⇄ flattened RPC parameters, and DescribeContainerGroups JSON → spec.
+
+Everything here is driven by the :class:`~eci_provider.rules.Rule` on each field (API name on
+Create, on Update, and in Describe); the codec holds no per-field tables.
+
+Encoding conventions, chosen to match the official Python SDK byte for byte except booleans:
+lists are ``Name.N`` (1-based), structs ``Name.Sub``, floats keep ``.0`` (``str(2.0)``), and
+booleans are spelled ``true``/``false`` as in the API reference (the SDK sends Python's
+``True``/``False``; the service is case-insensitive, see aliyun_protocol.md §6).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import cache
+from typing import Any, Literal
+
+import annotated_types
+from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+
+from . import rules
+from .rules import Inline, Rule
+from .spec import SERVICE_TAG_PREFIXES, ContainerGroupSpec
+
+Mode = Literal["create", "update"]
+
+__all__ = [
+    "Observed",
+    "WireError",
+    "decode_update_params",
+    "from_describe",
+    "from_flat",
+    "observe",
+    "param_value",
+    "to_create_params",
+    "to_describe",
+    "unflatten",
+    "visible",
+]
+
+
+class WireError(ValueError):
+    """A flattened request that cannot be decoded: unknown parameter, bad index, bad value."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --------------------------------------------------------------------------------------
+# spec → API tree → flat parameters
+# --------------------------------------------------------------------------------------
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return str(value)
+
+
+def to_api_tree(model: BaseModel, mode: Mode = "create") -> dict[str, Any]:
+    """``model`` as nested dicts/lists keyed by API names; unset fields are left out.
+
+    In ``update`` mode the Update spelling is used and create-only fields are dropped, because
+    UpdateContainerGroup does not accept them (they are preserved or force a replacement).
+    """
+    out: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if value is None:
+            continue
+        rule = rules.rule_of(type(model), name)
+        key = rule.api if mode == "create" else rule.update_name
+        if key is None:
+            continue
+        out[key] = _api_value(rule, value, mode)
+    return out
+
+
+def _api_value(rule: Rule, value: Any, mode: Mode) -> Any:
+    if isinstance(value, BaseModel):
+        return to_api_tree(value, mode)
+    if isinstance(value, dict):  # tags: the API's list of {Key, Value}
+        return [{"Key": k, "Value": v} for k, v in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [_api_value(rule, v, mode) for v in value]
+    return value
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Flatten an API tree into RPC query parameters (``Container.1.Port.1.Port``)."""
+    out: dict[str, str] = {}
+    for key, value in tree.items():
+        _flatten_into(out, f"{prefix}{key}", value)
+    return out
+
+
+def _flatten_into(out: dict[str, str], key: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _flatten_into(out, f"{key}.{k}", v)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value, 1):
+            _flatten_into(out, f"{key}.{i}", v)
+    else:
+        out[key] = _scalar(value)
+
+
+def to_create_params(spec: ContainerGroupSpec, region_id: str) -> dict[str, str]:
+    """The flattened CreateContainerGroup parameters, without common or signature parameters."""
+    params = flatten(to_api_tree(spec, "create"))
+    params["RegionId"] = region_id
+    return params
+
+
+def param_value(spec: ContainerGroupSpec, field_name: str) -> dict[str, str]:
+    """One top-level field, complete, as flattened UpdateContainerGroup parameters."""
+    rule = rules.rule_of(ContainerGroupSpec, field_name)
+    if rule.update_name is None:
+        raise ValueError(f"{field_name} is create-only; UpdateContainerGroup cannot carry it")
+    value = getattr(spec, field_name)
+    if value is None:
+        return {}
+    return flatten({rule.update_name: _api_value(rule, value, "update")})
+
+
+# --------------------------------------------------------------------------------------
+# flat parameters → spec (what the emulator receives)
+# --------------------------------------------------------------------------------------
+
+_INDEX = re.compile(r"^[1-9][0-9]*$")
+
+
+def unflatten(params: Mapping[str, str]) -> dict[str, Any]:
+    """Rebuild the API tree from flattened parameters; numeric segments become list indices."""
+    root: dict[str, Any] = {}
+    for key, value in params.items():
+        parts = key.split(".")
+        node: Any = root
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if _INDEX.match(part) or part.isdigit():
+                if not isinstance(node, _Indexed):
+                    raise WireError("InvalidParameter", f"{key}: unexpected list index {part}")
+                idx = int(part)
+                if idx < 1:
+                    raise WireError("InvalidParameter", f"{key}: list indices start at 1")
+                node = node.child(idx, last, value, key)
+            else:
+                if isinstance(node, _Indexed):
+                    raise WireError("InvalidParameter", f"{key}: expected a list index before {part}")
+                nxt = parts[i + 1] if not last else None
+                if last:
+                    if part in node:
+                        raise WireError("InvalidParameter", f"{key}: given twice")
+                    node[part] = value
+                else:
+                    want_list = nxt is not None and nxt.isdigit()
+                    existing = node.get(part)
+                    if existing is None:
+                        existing = _Indexed() if want_list else {}
+                        node[part] = existing
+                    elif want_list != isinstance(existing, _Indexed):
+                        raise WireError("InvalidParameter", f"{key}: mixes list and struct forms")
+                    node = existing
+    return _materialise(root)
+
+
+class _Indexed(dict):  # type: ignore[type-arg]
+    """A list under construction, keyed by 1-based index."""
+
+    def child(self, idx: int, last: bool, value: str, key: str) -> Any:
+        if last:
+            if idx in self:
+                raise WireError("InvalidParameter", f"{key}: given twice")
+            self[idx] = value
+            return None
+        return self.setdefault(idx, {})
+
+
+def _materialise(node: Any) -> Any:
+    if isinstance(node, _Indexed):
+        idxs = sorted(node)
+        if idxs != list(range(1, len(idxs) + 1)):
+            raise WireError("InvalidParameter", f"list indices must be 1..N without gaps, got {idxs}")
+        return [_materialise(node[i]) for i in idxs]
+    if isinstance(node, dict):
+        return {k: _materialise(v) for k, v in node.items()}
+    return node
+
+
+@cache
+def _allowed(mode: Mode) -> frozenset[str]:
+    """Every flattened parameter name (lists as ``N``) a request of ``mode`` may carry."""
+    names: set[str] = set()
+    for f in rules.walk(ContainerGroupSpec):
+        wire = f.wire_create if mode == "create" else (None if f.create_only else f.wire_update)
+        if wire is None or f.child is not None:
+            continue
+        if f.path == "tags":
+            names |= {"Tag.N.Key", "Tag.N.Value"}
+        else:
+            names.add(wire)
+    return frozenset(names)
+
+
+def check_names(params: Iterable[str], mode: Mode) -> None:
+    """Reject a parameter the API does not define for ``mode`` (strict, to catch client bugs)."""
+    allowed = _allowed(mode)
+    for key in params:
+        pattern = re.sub(r"\.[0-9]+(?=\.|$)", ".N", key)
+        if pattern not in allowed:
+            action = "CreateContainerGroup" if mode == "create" else "UpdateContainerGroup"
+            raise WireError("InvalidParameter", f"The parameter {key} is not accepted by {action}.")
+
+
+def from_flat(params: Mapping[str, str], *, context: Mapping[str, Any] | None = None) -> ContainerGroupSpec:
+    """Decode flattened CreateContainerGroup parameters (business parameters only)."""
+    check_names(params, "create")
+    return ContainerGroupSpec.model_validate(unflatten(params), context=dict(context or {}))
+
+
+def decode_update_params(params: Mapping[str, str]) -> dict[str, Any]:
+    """Decode UpdateContainerGroup's changeable parameters into ``{field name: value}``.
+
+    Only the parameters that were sent appear; each is validated with the same item models as
+    the spec, so a malformed container is rejected the same way on Create and on Update.
+    """
+    check_names(params, "update")
+    tree = unflatten(params)
+    out: dict[str, Any] = {}
+    for name, finfo in ContainerGroupSpec.model_fields.items():
+        rule = rules.rule_of(ContainerGroupSpec, name)
+        if rule.update_name is None or rule.update_name not in tree:
+            continue
+        raw = tree.pop(rule.update_name)
+        if name == "tags":
+            raw = ContainerGroupSpec._tags_from_list(raw)  # type: ignore[operator]
+        try:
+            out[name] = _adapter(finfo.annotation).validate_python(raw, context={"update_item": True})
+        except ValidationError as e:
+            first = e.errors()[0]
+            loc = ".".join(str(x) for x in first["loc"])
+            raise WireError(
+                "InvalidParameter", f"{rule.update_name}{'.' + loc if loc else ''}: {first['msg']}"
+            ) from None
+    return out
+
+
+@cache
+def _adapter(annotation: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(annotation)
+
+
+# --------------------------------------------------------------------------------------
+# DescribeContainerGroups JSON ⇄ spec
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One DescribeContainerGroups element: the observed spec, and runtime facts beside it."""
+
+    spec: ContainerGroupSpec
+    container_group_id: str
+    status: str
+    intranet_ip: str | None = None
+    internet_ip: str | None = None
+    ipv6_address: str | None = None
+    creation_time: str | None = None
+    events: tuple[dict[str, Any], ...] = ()
+    restart_counts: dict[str, int] = dc_field(default_factory=dict)
+    raw: dict[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
+
+
+def from_describe(group: Mapping[str, Any]) -> ContainerGroupSpec:
+    """Decode one element of ``ContainerGroups`` into the observed spec.
+
+    Handles the response's quirks: init containers say ``Command`` where containers say
+    ``Commands``; probes carry ``Execs``; volume blocks come flat (``NFSVolumeServer``); the
+    env-var field reference sits under ``ValueFrom``; numbers may be floats; empty strings,
+    empty lists, blank objects and a 0 where 0 is not allowed mean unset; and tags whose keys
+    start with ``acs:`` or ``aliyun`` belong to the service and are dropped.  Write-only fields
+    are absent.
+    """
+    data = _decode_model(ContainerGroupSpec, group)
+    return ContainerGroupSpec.model_validate(data, context={"observed": True})
+
+
+def observe(group: Mapping[str, Any]) -> Observed:
+    """:func:`from_describe` plus the runtime facts the provider reports as outputs."""
+    counts: dict[str, int] = {}
+    for key in ("InitContainers", "Containers"):
+        for c in group.get(key) or ():
+            if c.get("Name"):
+                counts[c["Name"]] = int(c.get("RestartCount") or 0)
+    return Observed(
+        spec=from_describe(group),
+        container_group_id=str(group.get("ContainerGroupId", "")),
+        status=str(group.get("Status", "")),
+        intranet_ip=group.get("IntranetIp") or None,
+        internet_ip=group.get("InternetIp") or None,
+        ipv6_address=group.get("Ipv6Address") or None,
+        creation_time=group.get("CreationTime") or None,
+        events=tuple(group.get("Events") or ()),
+        restart_counts=counts,
+        raw=dict(group),
+    )
+
+
+def _lookup(obj: Mapping[str, Any], key: str) -> Any:
+    node: Any = obj
+    for part in key.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _empty(value: Any) -> bool:
+    """Unset, or an object whose every leaf is blank (the API returns ``{"Port": 0}`` handlers)."""
+    if value is None or value == [] or value == {}:
+        return True
+    if isinstance(value, Mapping):
+        return all(_blank(v) for v in value.values())
+    return False
+
+
+def _blank(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return all(_blank(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_blank(v) for v in value)
+    return value is None or value == "" or (value == 0 and not isinstance(value, bool)) or value is False
+
+
+def _decode_model(model: type[BaseModel], obj: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, finfo in model.model_fields.items():
+        rule = rules.rule_of(model, name)
+        key = rule.describe_key
+        if key is None:
+            continue
+        child = rules.model_of(finfo.annotation)
+        if isinstance(key, Inline):
+            assert child is not None
+            block = _decode_model(child, obj, prefix + key.prefix)
+            if not _blank(block):
+                out[name] = block
+            continue
+        raw = _lookup(obj, prefix + key)
+        if _empty(raw):
+            continue
+        if name == "tags" and model is ContainerGroupSpec:
+            out[name] = {
+                t["Key"]: t.get("Value") or ""
+                for t in raw
+                if t.get("Key") and not str(t["Key"]).startswith(SERVICE_TAG_PREFIXES)
+            } or None
+            continue
+        if child is not None:
+            if isinstance(raw, list):
+                items = [_decode_model(child, item) for item in raw if isinstance(item, Mapping)]
+                out[name] = [i for i in items if i] or None
+            elif isinstance(raw, Mapping):
+                decoded = _decode_model(child, raw)
+                if decoded:
+                    out[name] = decoded
+            continue
+        if raw == "":
+            continue  # an empty optional string means unset in this API
+        if raw == 0 and not isinstance(raw, bool) and _positive_only(finfo):
+            continue  # the service reports 0 for "unset" where 0 is not a valid value
+        out[name] = raw
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _positive_only(finfo: Any) -> bool:
+    """Whether the field's own constraints reject 0 (``gt=0`` or ``ge>=1``)."""
+    for m in finfo.metadata:
+        if isinstance(m, annotated_types.Gt) and m.gt >= 0:  # type: ignore[operator]
+            return True
+        if isinstance(m, annotated_types.Ge) and m.ge > 0:  # type: ignore[operator]
+            return True
+    return False
+
+
+def to_describe(spec: ContainerGroupSpec) -> dict[str, Any]:
+    """The spec part of a DescribeContainerGroups element, as the service renders it.
+
+    Write-only fields are left out.  The emulator adds status, IPs, container states and events.
+    """
+    return _encode_describe(spec)
+
+
+def _encode_describe(model: BaseModel, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    hidden = {
+        rule_field
+        for rule_field, finfo in type(model).model_fields.items()
+        if (hb := rules.rule_of(type(model), rule_field).hidden_by) and getattr(model, hb, None)
+    }
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        rule = rules.rule_of(type(model), name)
+        key = rule.describe_key
+        if value is None or key is None or name in hidden:
+            continue
+        if isinstance(key, Inline):
+            out.update(_encode_describe(value, prefix + key.prefix))
+            continue
+        if isinstance(value, BaseModel):
+            encoded: Any = _encode_describe(value)
+        elif isinstance(value, dict):
+            encoded = [{"Key": k, "Value": v} for k, v in value.items()]
+        elif isinstance(value, list):
+            encoded = [_encode_describe(v) if isinstance(v, BaseModel) else v for v in value]
+        elif isinstance(value, SecretStr):
+            continue
+        else:
+            encoded = value
+        _assign(out, prefix + key, encoded)
+    return out
+
+
+def _assign(obj: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    for part in parts[:-1]:
+        obj = obj.setdefault(part, {})
+    obj[parts[-1]] = value
+
+
+def visible(model: BaseModel) -> Any:
+    """``model`` without the fields DescribeContainerGroups never returns.
+
+    Decoding a Describe response can only give back this much of a spec; the rest (write-only
+    fields, and environment variables a container hides) is compared by digest instead.  Empty
+    optional strings read back as unset, which is what they mean.
+    """
+    updates: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if value is None:
+            continue
+        rule = rules.rule_of(type(model), name)
+        if rule.write_only or (rule.hidden_by and getattr(model, rule.hidden_by, None)) or value == "":
+            updates[name] = None
+        elif isinstance(value, BaseModel):
+            shown = visible(value)
+            # Describe leaves out blank objects, so a block with nothing visible is absent.
+            updates[name] = None if _blank(shown.model_dump()) else shown
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            updates[name] = [visible(v) for v in value]
+    return model.model_copy(update=updates) if updates else model

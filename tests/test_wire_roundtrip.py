@@ -1,0 +1,100 @@
+"""Encoding then decoding gives back the same spec, apart from write-only fields."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from strategies import specs
+
+from eci_provider import wire
+from eci_provider.spec import ContainerGroupSpec
+
+
+@settings(max_examples=200)
+@given(specs())
+def test_flat_roundtrip(spec: ContainerGroupSpec) -> None:
+    params = wire.to_create_params(spec, "cn-hangzhou")
+    assert params.pop("RegionId") == "cn-hangzhou"
+    assert wire.from_flat(params) == spec
+
+
+@settings(max_examples=200)
+@given(specs())
+def test_describe_roundtrip_is_spec_minus_write_only(spec: ContainerGroupSpec) -> None:
+    assert wire.from_describe(wire.to_describe(spec)) == wire.visible(spec)
+
+
+@settings(max_examples=100)
+@given(specs())
+def test_update_params_decode_to_the_same_fields(spec: ContainerGroupSpec) -> None:
+    """What the planner sends for a top-level parameter decodes to that parameter, minus the
+    fields UpdateContainerGroup does not carry (they are create-only)."""
+    for name in (
+        "containers",
+        "init_containers",
+        "volumes",
+        "tags",
+        "dns_config",
+        "image_registry_credentials",
+        "acr_registry_infos",
+        "restart_policy",
+        "cpu",
+        "memory",
+    ):
+        value = getattr(spec, name)
+        if value is None:
+            continue
+        decoded = wire.decode_update_params(wire.param_value(spec, name))
+        assert set(decoded) == {name}
+        if name in ("tags", "dns_config", "restart_policy", "cpu", "memory", "image_registry_credentials"):
+            assert decoded[name] == value
+
+
+def test_visible_drops_write_only_and_hidden_env() -> None:
+    spec = ContainerGroupSpec.model_validate(
+        {
+            "name": "ab",
+            "termination_grace_period_seconds": 5,
+            "containers": [
+                {
+                    "name": "a",
+                    "image": "x",
+                    "environment_var_hide": True,
+                    "environment_vars": [{"key": "SECRET", "value": "v"}],
+                    "lifecycle_pre_stop_handler_execs": ["sleep", "1"],
+                }
+            ],
+        }
+    )
+    shown = wire.visible(spec)
+    assert shown.termination_grace_period_seconds is None
+    assert shown.containers[0].environment_vars is None
+    assert shown.containers[0].lifecycle_pre_stop_handler_execs is None
+    assert "SECRET" not in str(wire.to_describe(spec))
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        (
+            {"ContainerGroupName": "ab", "Container.1.Name": "a", "Container.1.Image": "x", "Container.1.Bogus": "1"},
+            "Container.1.Bogus is not accepted",
+        ),
+        ({"ContainerGroupName": "ab", "Container.2.Name": "a", "Container.2.Image": "x"}, "without gaps"),
+        ({"ContainerGroupName": "ab", "Container.0.Name": "a"}, "start at 1"),
+    ],
+)
+def test_bad_flat_params_are_named(params: dict[str, str], fragment: str) -> None:
+    with pytest.raises(wire.WireError) as info:
+        wire.from_flat(params)
+    assert fragment in info.value.message
+
+
+def test_update_rejects_create_only_parameters() -> None:
+    with pytest.raises(wire.WireError) as info:
+        wire.decode_update_params(
+            {"Container.1.Name": "a", "Container.1.Image": "x", "Container.1.SecurityContextPrivileged": "true"}
+        )
+    assert "not accepted by UpdateContainerGroup" in info.value.message
+    with pytest.raises(wire.WireError):
+        wire.decode_update_params({"VSwitchId": "vsw-2"})
