@@ -105,6 +105,9 @@ class Rule:
     #: Lists whose item identity is a tuple of item fields: order is irrelevant and items are
     #: matched by key (update-model.md §6). ``None`` means the list is ordered.
     keyed_by: tuple[str, ...] | None = None
+    #: With ``keyed_by``: items are identified by key *and* their order matters (environment
+    #: variables: later ones may reference earlier ones), so a reorder is a change.
+    ordered: bool = False
     #: Documented default that equals an omitted value (update-model.md §6).
     doc_default: Any = None
     #: The service fills the value when it is not set; an unset desired value matches anything.
@@ -187,6 +190,8 @@ class Rule:
                 schema[name] = True
         if self.keyed_by:
             schema["x-keyed-by"] = list(self.keyed_by)
+            if self.ordered:
+                schema["x-ordered"] = True
         if self.doc_default is not None:
             schema["x-default"] = self.doc_default
         if self.hidden_by:

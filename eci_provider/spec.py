@@ -241,6 +241,8 @@ class _ContainerBase(_Model):
         "Environment variables, in order. Keys must be unique.",
         describe="EnvironmentVars",
         hidden_by="environment_var_hide",
+        keyed_by=("key",),
+        ordered=True,
         max_length=100,
     )
     ports: list[Port] | None = field(
