@@ -71,16 +71,23 @@ def to_api_tree(model: BaseModel, mode: Mode = "create") -> dict[str, Any]:
     UpdateContainerGroup does not accept them (they are preserved or force a replacement).
     """
     out: dict[str, Any] = {}
-    for name in type(model).model_fields:
+    for name, key, rule in _api_fields(type(model), mode):
         value = getattr(model, name)
-        if value is None:
-            continue
-        rule = rules.rule_of(type(model), name)
-        key = rule.api if mode == "create" else rule.update_name
-        if key is None:
-            continue
-        out[key] = _api_value(rule, value, mode)
+        if value is not None:
+            out[key] = _api_value(rule, value, mode)
     return out
+
+
+@cache
+def _api_fields(model: type[BaseModel], mode: Mode) -> tuple[tuple[str, str, Rule], ...]:
+    """(field name, wire name, rule) for every field ``mode`` can carry, in declaration order."""
+    out = []
+    for name in model.model_fields:
+        rule = rules.rule_of(model, name)
+        key = rule.api if mode == "create" else rule.update_name
+        if key is not None:
+            out.append((name, key, rule))
+    return tuple(out)
 
 
 def _api_value(rule: Rule, value: Any, mode: Mode) -> Any:
