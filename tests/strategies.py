@@ -422,3 +422,182 @@ def spec_dicts(draw: st.DrawFn, sdk_compatible: bool = False, max_containers: in
 
 def specs(sdk_compatible: bool = False, max_containers: int = 4) -> st.SearchStrategy[ContainerGroupSpec]:
     return spec_dicts(sdk_compatible, max_containers).map(ContainerGroupSpec.model_validate)
+
+
+# --------------------------------------------------------------------------------------
+# Changes to a spec, for planner properties and the benchmark
+# --------------------------------------------------------------------------------------
+
+Mutation = tuple[str, Any]  # (kind, draw-dependent function applied to a spec dict)
+
+UPDATE_KINDS = (
+    "image",
+    "env_value",
+    "env_add",
+    "env_remove",
+    "args",
+    "commands",
+    "container_add",
+    "container_remove",
+    "containers_reorder",
+    "tag_change",
+    "tag_add",
+    "tag_remove",
+    "restart_policy",
+    "init_change",
+    "init_add",
+    "credential_password",
+    "credential_add",
+    "config_content",
+    "volume_add",
+    "dns_name_server",
+    "cpu_memory",
+)
+CREATE_ONLY_KINDS = ("v_switch_id", "security_group_id", "zone_id", "name", "env_hide", "privileged")
+
+
+def _pick(draw: st.DrawFn, items: list[Any]) -> Any:
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
+@st.composite
+def mutate(draw: st.DrawFn, d: dict[str, Any], kind: str) -> bool:
+    """Apply one change of ``kind`` to spec dict ``d`` in place; False when it does not apply."""
+    cs = d["containers"]
+    c = _pick(draw, cs)
+    if kind == "image":
+        c["image"] = c["image"] + "-next"
+    elif kind == "env_value":
+        envs = [e for e in c.get("environment_vars") or [] if "value" in e]
+        if not envs:
+            return False
+        _pick(draw, envs)["value"] += "x"
+    elif kind == "env_add":
+        keys = {e["key"] for e in c.get("environment_vars") or []}
+        new = draw(env_key.filter(lambda k: k not in keys))
+        c.setdefault("environment_vars", []).append({"key": new, "value": "v"})
+    elif kind == "env_remove":
+        if not c.get("environment_vars"):
+            return False
+        c["environment_vars"].pop(draw(st.integers(0, len(c["environment_vars"]) - 1)))
+        c["environment_vars"] = c["environment_vars"] or None
+        if c["environment_vars"] is None:
+            del c["environment_vars"]
+    elif kind == "args":
+        c["args"] = [*(c.get("args") or [])[:8], "--flag"]
+    elif kind == "commands":
+        c["commands"] = [*(c.get("commands") or [])[:18], "run"]
+    elif kind == "container_add":
+        if len(cs) >= 19:
+            return False
+        names = {x["name"] for x in cs} | {x["name"] for x in d.get("init_containers") or []}
+        cs.append({"name": draw(dns_label(10).filter(lambda n: n not in names)), "image": "busybox"})
+    elif kind == "container_remove":
+        if len(cs) < 2:
+            return False
+        cs.remove(c)
+    elif kind == "containers_reorder":
+        if len(cs) < 2:
+            return False
+        cs.reverse()
+    elif kind in ("tag_change", "tag_remove"):
+        if not d.get("tags"):
+            return False
+        key = _pick(draw, sorted(d["tags"]))
+        if kind == "tag_change":
+            d["tags"][key] = d["tags"][key] + "z"
+        else:
+            del d["tags"][key]
+            if not d["tags"]:
+                del d["tags"]
+    elif kind == "tag_add":
+        tags = d.setdefault("tags", {})
+        if len(tags) >= 19:
+            return False
+        tags[draw(tag_key.filter(lambda k: k not in tags))] = "new"
+    elif kind == "restart_policy":
+        d["restart_policy"] = {"Always": "OnFailure", "OnFailure": "Never", "Never": "Always"}[
+            d.get("restart_policy") or "Always"
+        ]
+    elif kind == "init_change":
+        if not d.get("init_containers"):
+            return False
+        _pick(draw, d["init_containers"])["image"] = "busybox:next"
+    elif kind == "init_add":
+        names = {x["name"] for x in cs} | {x["name"] for x in d.get("init_containers") or []}
+        d.setdefault("init_containers", []).append(
+            {"name": draw(dns_label(10).filter(lambda n: n not in names)), "image": "busybox"}
+        )
+    elif kind == "credential_password":
+        if not d.get("image_registry_credentials"):
+            return False
+        _pick(draw, d["image_registry_credentials"])["password"] += "!"
+    elif kind == "credential_add":
+        creds = d.setdefault("image_registry_credentials", [])
+        servers = {x["server"] for x in creds}
+        if "new.example.com" in servers:
+            return False
+        creds.append({"server": "new.example.com", "user_name": "bot", "password": "pw"})
+    elif kind == "config_content":
+        vols = [v for v in d.get("volumes") or [] if v["type"] == "ConfigFileVolume"]
+        if not vols:
+            return False
+        f = _pick(draw, vols)["config_file_volume"]["config_file_to_paths"][0]
+        f["content"] = b64(base64.b64decode(f["content"]) + b"#")
+    elif kind == "volume_add":
+        vols = d.setdefault("volumes", [])
+        if len(vols) >= 20:
+            return False
+        names = {v["name"] for v in vols}
+        vols.append({"name": draw(dns_label(8).filter(lambda n: n not in names)), "type": "EmptyDirVolume"})
+    elif kind == "dns_name_server":
+        dns = d.setdefault("dns_config", {})
+        dns["name_servers"] = ["9.9.9.9"] if dns.get("name_servers") != ["9.9.9.9"] else ["8.8.4.4"]
+    elif kind == "cpu_memory":
+        need = sum(x.get("cpu", 0) for x in cs), sum(x.get("memory", 0) for x in cs)
+        options = [
+            (cpu, mem)
+            for cpu, mems in _resources.SPEC_TABLE.items()
+            for mem in mems
+            if cpu >= need[0]
+            and mem >= need[1]
+            and all(i.get("cpu", 0) <= cpu and i.get("memory", 0) <= mem for i in d.get("init_containers") or [])
+        ]
+        options = [o for o in options[:10] if (float(o[0]), float(o[1])) != (d.get("cpu"), d.get("memory"))]
+        if not options:
+            return False
+        d["cpu"], d["memory"] = (float(x) for x in _pick(draw, options))
+    elif kind in ("v_switch_id", "security_group_id", "zone_id"):
+        d[kind] = {"v_switch_id": "vsw-other", "security_group_id": "sg-other", "zone_id": "cn-hangzhou-k"}[kind]
+    elif kind == "name":
+        d["name"] = d["name"] + "-b" if len(d["name"]) < 120 else "renamed"
+    elif kind == "env_hide":
+        c["environment_var_hide"] = not c.get("environment_var_hide", False)
+    elif kind == "privileged":
+        c["security_context_privileged"] = not c.get("security_context_privileged", False)
+    else:  # pragma: no cover
+        raise ValueError(kind)
+    return True
+
+
+@st.composite
+def changed_pairs(
+    draw: st.DrawFn, kinds: tuple[str, ...] = UPDATE_KINDS, max_changes: int = 3, **spec_kw: Any
+) -> tuple[ContainerGroupSpec, ContainerGroupSpec, list[str]]:
+    """``(old, new, kinds applied)``: a valid spec and the same spec after a few random changes."""
+    import copy
+
+    d = draw(spec_dicts(**spec_kw))
+    old = ContainerGroupSpec.model_validate(d)
+    new_d = copy.deepcopy(d)
+    applied = []
+    for kind in draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=max_changes)):
+        trial = copy.deepcopy(new_d)
+        if draw(mutate(trial, kind)):
+            try:
+                ContainerGroupSpec.model_validate(trial)
+            except ValueError:
+                continue
+            new_d = trial
+            applied.append(kind)
+    return old, ContainerGroupSpec.model_validate(new_d), applied

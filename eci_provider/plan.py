@@ -1,0 +1,722 @@
+"""The reconciliation planner: what is the least disruptive correct change?
+
+``plan(desired, current, status)`` is a pure function implementing update-model.md §2-§6.  It
+reads every rule from the fields' :class:`~eci_provider.rules.Rule` metadata; nothing here
+lists fields.  How it works:
+
+1. Both specs are canonicalised (:mod:`eci_provider._canonical`): keyed lists become dicts,
+   defaults and empty values drop out, write-only values become digests, tolerances (a rounded
+   vCPU/memory pair, a vSwitch picked from a list) become matchers.
+2. The two canonical dicts are compared field by field with ``==``.  That is plain dict
+   equality, so an unchanged group costs one pass and no diff engine at all.
+3. Only the top-level fields that differ are walked, to find each changed path and explain it.
+   The structural diff is ours rather than deepdiff's: it needs the field metadata at every
+   step (to know create-only, restarts and secrets) and is 10-50x cheaper on these shapes
+   (see benchmarks/bench_plan.py); deepdiff is used to explain a changed ordered list.
+4. The changed paths decide the action, the UpdateType, the calls and what restarts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from deepdiff import DeepDiff
+
+from . import _canonical as C
+from . import wire
+from .rules import ListMode, Restart, Rule
+from .spec import ContainerGroupSpec
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "UPDATABLE_STATUSES",
+    "Applied",
+    "Change",
+    "Plan",
+    "applied_record",
+    "plan",
+]
+
+Applied = C.Applied
+applied_record = C.applied_record
+
+Action = Literal["create", "noop", "update", "replace"]
+UpdateType = Literal["RenewUpdate", "IncrementalUpdate"]
+RestartScope = Literal["instance", "containers", "none"]
+
+#: Only these states accept UpdateContainerGroup (seed 004).
+UPDATABLE_STATUSES = frozenset({"Pending", "Running"})
+#: A finished instance stays finished; a changed spec needs a new one (seed 003, update-model §2).
+TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Expired"})
+#: Interpretation: an instance that failed to be created, or is being deleted, is recreated.
+REPLACE_STATUSES = frozenset({"ScheduleFailed", "Terminating"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed path, with what decided its fate."""
+
+    path: str  # e.g. "containers[web].image"
+    kind: Literal["changed", "added", "removed", "order"]
+    old: Any
+    new: Any
+    field: str  # the top-level field it belongs to
+    rule: Rule  # the rule of the changed field itself
+    create_only: bool  # the field or one of its ancestors is create-only
+    secret: bool
+    #: The desired value behind a write-only digest, shown when it is not secret.
+    new_plain: Any = None
+
+    def show(self, value: Any) -> str:
+        if value is self.new and isinstance(value, C.Digest) and self.new_plain is not None:
+            return _show(self.new_plain, self.secret)
+        return _show(value, self.secret)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What reconciling one container group will do, and why."""
+
+    action: Action
+    update_type: UpdateType | None = None
+    restart: RestartScope = "none"
+    restarted_containers: tuple[str, ...] = ()
+    replace_fields: tuple[str, ...] = ()
+    delete_before_replace: bool = False
+    reasons: tuple[str, ...] = ()
+    calls: tuple[dict[str, str], ...] = ()
+    #: Containers an update adds (they start) or removes (they stop); not restarts.
+    started_containers: tuple[str, ...] = ()
+    stopped_containers: tuple[str, ...] = ()
+    #: Risky combinations a reviewer should see.
+    warnings: tuple[str, ...] = ()
+    #: Facts that are not changes: inferred rules, unknown write-only values, rounding, waits.
+    notes: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = field(default=(), repr=False)
+
+    @property
+    def replace_top_fields(self) -> tuple[str, ...]:
+        """The top-level input names behind ``replace_fields`` (what Pulumi calls replaces)."""
+        seen: dict[str, None] = {}
+        for p in self.replace_fields:
+            seen[_top(p)] = None
+        return tuple(seen)
+
+    def summary(self) -> str:
+        """One line for logs and previews, e.g. ``update (IncrementalUpdate): restarts containers web``."""
+        if self.action == "noop":
+            return "no change"
+        if self.action == "create":
+            return "create"
+        if self.action == "replace":
+            order = "delete before create" if self.delete_before_replace else "create before delete"
+            return f"replace ({order}) because of {', '.join(self.replace_fields)}"
+        parts = [f"update ({self.update_type}{', ' + str(len(self.calls)) + ' calls' if len(self.calls) > 1 else ''})"]
+        if self.restart == "instance":
+            parts.append("restarts the instance")
+        elif self.restart == "containers":
+            parts.append(f"restarts containers {', '.join(self.restarted_containers)}")
+        else:
+            parts.append("restarts nothing")
+        if self.started_containers:
+            parts.append(f"starts {', '.join(self.started_containers)}")
+        if self.stopped_containers:
+            parts.append(f"stops {', '.join(self.stopped_containers)}")
+        return ": ".join(parts[:1]) + (": " + "; ".join(parts[1:]) if parts[1:] else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly form (secrets already masked in ``reasons``; calls are not included
+        because they carry write-only values such as registry passwords)."""
+        return {
+            "action": self.action,
+            "update_type": self.update_type,
+            "restart": self.restart,
+            "restarted_containers": list(self.restarted_containers),
+            "started_containers": list(self.started_containers),
+            "stopped_containers": list(self.stopped_containers),
+            "replace_fields": list(self.replace_fields),
+            "delete_before_replace": self.delete_before_replace,
+            "calls": len(self.calls),
+            "reasons": list(self.reasons),
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "summary": self.summary(),
+        }
+
+
+def plan(
+    desired: ContainerGroupSpec,
+    current: ContainerGroupSpec | None,
+    status: str | None = None,
+    *,
+    applied: Applied | None = None,
+    secret_paths: Collection[str] = (),
+) -> Plan:
+    """Decide how to take ``current`` (observed, or ``None``) to ``desired``.
+
+    ``applied`` holds digests of the write-only values last applied (kept in state); without
+    it, write-only values are compared only where ``current`` carries them.  ``secret_paths``
+    are extra paths (e.g. an environment variable value the user marked secret) whose values
+    must never be shown; typed secrets are masked anyway.
+    """
+    if current is None:
+        return Plan("create", reasons=("no container group exists yet: create it",), notes=_rounding_notes(desired))
+
+    salt = applied.salt if applied else ""
+    plain: dict[str, Any] = {}
+    dc = C.canon(desired, salt, plain)
+    cc, unknown = C.canon_current(current, desired, applied)
+    notes = list(_rounding_notes(desired))
+    if unknown:
+        notes.append(
+            "not compared, because nothing records what was last applied (write-only): " + ", ".join(sorted(unknown))
+        )
+
+    changed_fields = [f for f in _field_order() if dc.get(f, _NONE) != cc.get(f, _NONE)]
+    changes: list[Change] = []
+    for name in changed_fields:
+        _diff(dc.get(name, _NONE), cc.get(name, _NONE), ContainerGroupSpec, name, name, False, False, changes)
+    changes = [_with_plain(c, plain) for c in changes]
+    secret_set = frozenset(secret_paths)
+    if secret_set:
+        changes = [_mark_secret(c, secret_set) for c in changes]
+
+    status_note = _status_note(status)
+    if status_note:
+        notes.append(status_note)
+
+    if status in REPLACE_STATUSES:
+        reasons = [f"status: the instance is {status}, so a new one is created (interpretation)"]
+        reasons += [_reason(c, "the new instance gets it") for c in changes]
+        return _replace(desired, ["status", *(c.path for c in changes)], changes, reasons, notes)
+    if not changes:
+        return Plan("noop", notes=tuple(notes))
+    if status in TERMINAL_STATUSES:
+        reasons = [
+            _reason(
+                c,
+                f"the instance is {status}: a finished instance cannot be updated, so a new one runs "
+                "this spec (update-model §2)",
+            )
+            for c in changes
+        ]
+        return _replace(desired, ["status", *(c.path for c in changes)], changes, reasons, notes)
+
+    replace_paths, replace_reasons = _replacements(changes, dc, cc)
+    if replace_paths:
+        reasons = replace_reasons + [
+            _reason(c, "also changes; the new instance gets it")
+            for c in changes
+            if c.path not in replace_paths and not _under_any(c.path, replace_paths)
+        ]
+        return _replace(desired, replace_paths, changes, reasons, notes)
+    return _update(desired, current, dc, cc, changes, notes, status)
+
+
+# --------------------------------------------------------------------------------------
+# structural diff over canonical forms
+# --------------------------------------------------------------------------------------
+
+_NONE: Any = object()
+
+
+def _field_order() -> tuple[str, ...]:
+    return tuple(ContainerGroupSpec.model_fields)
+
+
+def _diff(d: Any, c: Any, model: type, name: str, path: str, co: bool, secret: bool, out: list[Change]) -> None:
+    """Append a Change for every differing path under field ``name`` of ``model``."""
+    fp = C.plan_of(model, name)
+    rule = fp.rule
+    co = co or rule.create_only
+    secret = secret or rule.secret
+    top = path.split(".", 1)[0].split("[", 1)[0]
+
+    def add(kind: Any, p: str, old: Any, new: Any) -> None:
+        out.append(Change(p, kind, old, new, top, rule, co, secret))
+
+    if d is _NONE or c is _NONE:
+        add("added" if c is _NONE else "removed", path, None if c is _NONE else c, None if d is _NONE else d)
+        return
+    if fp.kind == "model" and isinstance(d, dict) and isinstance(c, dict):
+        assert fp.child is not None
+        for sub in _keys(d, c, fp.child):
+            dv, cv = d.get(sub, _NONE), c.get(sub, _NONE)
+            if dv != cv:
+                _diff(dv, cv, fp.child, sub, f"{path}.{sub}", co, secret, out)
+        return
+    if fp.kind == "keyed" and isinstance(d, dict) and isinstance(c, dict):
+        assert fp.child is not None
+        for key in dict.fromkeys([*d, *c]):
+            dv, cv = d.get(key, _NONE), c.get(key, _NONE)
+            if dv == cv:
+                continue
+            p = f"{path}{C.ORDER}" if key == C.ORDER else f"{path}[{key}]"
+            if key == C.ORDER:
+                out.append(Change(p, "order", cv, dv, top, rule, co, secret))
+            elif dv is _NONE or cv is _NONE:
+                out.append(
+                    Change(
+                        p,
+                        "added" if cv is _NONE else "removed",
+                        None if cv is _NONE else cv,
+                        None if dv is _NONE else dv,
+                        top,
+                        rule,
+                        co,
+                        secret,
+                    )
+                )
+            elif isinstance(dv, dict) and isinstance(cv, dict):
+                for sub in _keys(dv, cv, fp.child):
+                    a, b = dv.get(sub, _NONE), cv.get(sub, _NONE)
+                    if a != b:
+                        _diff(a, b, fp.child, sub, f"{p}.{sub}", co, secret, out)
+            else:  # write-only item digests
+                out.append(Change(p, "changed", cv, dv, top, rule, co, secret))
+        return
+    if fp.kind == "tags" and isinstance(d, dict) and isinstance(c, dict):
+        for key in dict.fromkeys([*d, *c]):
+            dv, cv = d.get(key, _NONE), c.get(key, _NONE)
+            if dv != cv:
+                kind = "added" if cv is _NONE else "removed" if dv is _NONE else "changed"
+                out.append(
+                    Change(
+                        f"{path}[{key}]",
+                        kind,
+                        None if cv is _NONE else cv,
+                        None if dv is _NONE else dv,
+                        top,
+                        rule,
+                        co,
+                        secret,
+                    )
+                )
+        return
+    add("changed", path, c, d)
+
+
+def _keys(d: Mapping[str, Any], c: Mapping[str, Any], model: type) -> list[str]:
+    present = d.keys() | c.keys()
+    return [fp.name for fp in C.plans(model) if fp.name in present]
+
+
+def _with_plain(change: Change, plain: Mapping[str, Any]) -> Change:
+    if isinstance(change.new, C.Digest) and change.path in plain:
+        return replace(change, new_plain=plain[change.path])
+    return change
+
+
+def _mark_secret(change: Change, secret_paths: frozenset[str]) -> Change:
+    if change.secret:
+        return change
+    if any(
+        change.path == s
+        or change.path.startswith((s + ".", s + "["))
+        or s.startswith(change.path + ".")
+        or s.startswith(change.path + "[")
+        for s in secret_paths
+    ):
+        return replace(change, secret=True)
+    return change
+
+
+def _top(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0].split("(", 1)[0]
+
+
+def _under_any(path: str, prefixes: Collection[str]) -> bool:
+    return any(path.startswith((p + ".", p + "[")) for p in prefixes)
+
+
+# --------------------------------------------------------------------------------------
+# decisions
+# --------------------------------------------------------------------------------------
+
+
+def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Paths that force a replacement (update-model §5, step 2), with one reason each."""
+    paths: list[str] = []
+    reasons: list[str] = []
+    for c in changes:
+        if c.create_only:
+            paths.append(c.path)
+            reasons.append(
+                _reason(
+                    c,
+                    f"create-only: UpdateContainerGroup cannot change it, so the group is replaced "
+                    f"({_source_of_create_only(c)})",
+                )
+            )
+            continue
+        top_rule = C.plan_of(ContainerGroupSpec, c.field).rule
+        if c.path == c.field and c.kind == "removed" and top_rule.list_mode is not None:
+            paths.append(c.path)
+            reasons.append(
+                _reason(
+                    c,
+                    "removed entirely: an empty list or struct cannot be sent to "
+                    "UpdateContainerGroup, so the group is replaced (update-model §3, interpretation)",
+                )
+            )
+            continue
+        if c.kind == "added" and c.path != c.field and isinstance(c.new, Mapping):
+            fp = C.plan_of(ContainerGroupSpec, c.field)
+            if fp.kind == "keyed" and fp.child is not None and c.path.count("[") == 1 and "." not in c.path:
+                bad = list(C.create_only_paths(c.new, fp.child, c.path))
+                if bad:
+                    paths.extend(bad)
+                    reasons.append(
+                        _reason(
+                            c,
+                            f"added with create-only settings ({', '.join(bad)}), which "
+                            "UpdateContainerGroup cannot carry, so the group is replaced (meta)",
+                        )
+                    )
+    return paths, reasons
+
+
+def _source_of_create_only(c: Change) -> str:
+    return c.rule.source if c.rule.create_only else "meta: an enclosing field is create-only"
+
+
+def _replace(
+    desired: ContainerGroupSpec,
+    replace_paths: list[str],
+    changes: list[Change],
+    reasons: list[str],
+    notes: list[str],
+) -> Plan:
+    dbr, pin_reasons = _pins(desired)
+    return Plan(
+        "replace",
+        replace_fields=tuple(dict.fromkeys(replace_paths)),
+        delete_before_replace=dbr,
+        reasons=tuple(reasons) + tuple(pin_reasons),
+        notes=tuple(notes),
+        changes=tuple(changes),
+    )
+
+
+def _pins(desired: ContainerGroupSpec) -> tuple[bool, list[str]]:
+    """Delete before create when the spec pins something two instances cannot hold at once."""
+    for fp in C.plans(ContainerGroupSpec):
+        if not fp.rule.pins_address:
+            continue
+        value = getattr(desired, fp.name)
+        if value is None or value == "false":
+            continue
+        return True, [
+            f"{fp.name} is set, and two instances cannot hold it at once: the old instance is deleted "
+            "before the new one is created, which means downtime (update-model §5)"
+        ]
+    return False, []
+
+
+def _update(
+    desired: ContainerGroupSpec,
+    current: ContainerGroupSpec,
+    dc: dict[str, Any],
+    cc: dict[str, Any],
+    changes: list[Change],
+    notes: list[str],
+    status: str | None,
+) -> Plan:
+    by_field: dict[str, list[Change]] = {}
+    for c in changes:
+        by_field.setdefault(c.field, []).append(c)
+    fields = list(by_field)
+    rules_ = {f: C.plan_of(ContainerGroupSpec, f).rule for f in fields}
+
+    renew_because = [c for c in changes if _needs_renew(c, rules_[c.field])]
+    cred = "image_registry_credentials"
+    cred_alone_ok = False
+    if cred in by_field:
+        old_n, new_n = _count(cc.get(cred)), _count(dc.get(cred))
+        cred_alone_ok = old_n is not None and new_n <= old_n
+
+    # Calls: a non-growing credential change goes alone so that it restarts nothing (seed 004).
+    groups: list[list[str]]
+    if cred in by_field and cred_alone_ok and len(fields) > 1:
+        groups = [[cred], [f for f in fields if f != cred]]
+    else:
+        groups = [fields]
+
+    calls: list[dict[str, str]] = []
+    types: list[UpdateType] = []
+    instance_restart_by: list[str] = []
+    for group in groups:
+        renew = any(c.field in group for c in renew_because)
+        utype: UpdateType = "RenewUpdate" if renew else "IncrementalUpdate"
+        types.append(utype)
+        params: dict[str, str] = {"UpdateType": utype}
+        for f in group:
+            params.update(_params(desired, f))
+        calls.append(params)
+        for f in group:
+            r = rules_[f]
+            if r.restarts is Restart.INSTANCE:
+                if r.no_restart_if_alone_not_growing and group == [f] and cred_alone_ok:
+                    continue
+                instance_restart_by.append(f)
+
+    restarted, started, stopped = _container_effects(desired, current, dc, cc, by_field)
+    if instance_restart_by:
+        restart: RestartScope = "instance"
+        restarted_names = tuple(c.name for c in desired.containers)
+    elif restarted:
+        restart = "containers"
+        restarted_names = tuple(n for n in (c.name for c in desired.containers) if n in restarted)
+    else:
+        restart = "none"
+        restarted_names = ()
+
+    reasons = [
+        _update_reason(c, rules_[c.field], renew_because, cred_alone_ok and len(groups) > 1, restarted, desired)
+        for c in changes
+    ]
+    warnings = []
+    effective_policy = desired.restart_policy or "Always"
+    if effective_policy == "Never" and (restart != "none" or started or stopped or "containers" in by_field):
+        warnings.append(
+            "RestartPolicy is Never: updating the containers of this group may make them fail "
+            "(seed 004); consider a replacement instead"
+        )
+    if cred in by_field and not cred_alone_ok:
+        why = "the list grows" if _count(cc.get(cred)) is not None else "the old count is unknown"
+        warnings.append(f"the registry credential change restarts the instance because {why} (seed 004)")
+    inferred = [f for f in instance_restart_by if rules_[f].restart_source == "interpretation"]
+    if inferred:
+        notes.append(
+            f"the instance restart for {', '.join(inferred)} is inferred: the docs do not say (update-model §4)"
+        )
+    return Plan(
+        "update",
+        update_type="RenewUpdate" if "RenewUpdate" in types else "IncrementalUpdate",
+        restart=restart,
+        restarted_containers=restarted_names,
+        reasons=tuple(reasons),
+        calls=tuple(calls),
+        started_containers=tuple(sorted(started)),
+        stopped_containers=tuple(sorted(stopped)),
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        changes=tuple(changes),
+    )
+
+
+def _needs_renew(c: Change, top_rule: Rule) -> bool:
+    """RenewUpdate when credentials change, an item leaves a merged list, or a struct member
+    is removed (update-model §5)."""
+    if top_rule.renew_only:
+        return True
+    if top_rule.list_mode is ListMode.MERGE:
+        if c.field == "dns_config":
+            return c.kind == "removed" and c.path.count(".") == 1
+        return c.kind == "removed" and c.path.count("[") == 1 and "." not in c.path
+    return False
+
+
+def _count(value: Any) -> int | None:
+    if value is _NONE or value is None:
+        return 0 if value is _NONE else None
+    if isinstance(value, Mapping):
+        return len([k for k in value if k != C.ORDER])
+    return None
+
+
+def _params(desired: ContainerGroupSpec, name: str) -> dict[str, str]:
+    rule = C.plan_of(ContainerGroupSpec, name).rule
+    if getattr(desired, name) is None:
+        # Only scalars get here: lists and structs going to none are replacements.
+        assert rule.doc_default is not None, name
+        return {rule.update_name or rule.api: wire._scalar(rule.doc_default)}
+    return wire.param_value(desired, name)
+
+
+def _container_effects(
+    desired: ContainerGroupSpec,
+    current: ContainerGroupSpec,
+    dc: dict[str, Any],
+    cc: dict[str, Any],
+    by_field: dict[str, list[Change]],
+) -> tuple[set[str], set[str], set[str]]:
+    """Which containers restart (changed ones, and those mounting a changed volume), start, stop."""
+    restarted: set[str] = set()
+    started: set[str] = set()
+    stopped: set[str] = set()
+    for c in by_field.get("containers", ()):
+        key = c.path[len("containers[") :].split("]", 1)[0] if c.path.startswith("containers[") else None
+        if key is None:
+            continue
+        if c.kind == "added" and c.path == f"containers[{key}]":
+            started.add(key)
+        elif c.kind == "removed" and c.path == f"containers[{key}]":
+            stopped.add(key)
+        else:
+            restarted.add(key)
+    changed_volumes = {
+        c.path[len("volumes[") :].split("]", 1)[0] for c in by_field.get("volumes", ()) if c.path.startswith("volumes[")
+    }
+    if changed_volumes:
+        kept = {x.name for x in desired.containers} - started
+        for spec in (desired, current):
+            for cont in spec.containers:
+                if cont.name in kept and any(m.name in changed_volumes for m in cont.volume_mounts or ()):
+                    restarted.add(cont.name)
+    return restarted, started, stopped
+
+
+# --------------------------------------------------------------------------------------
+# explanations
+# --------------------------------------------------------------------------------------
+
+
+def _show(value: Any, secret: bool) -> str:
+    if value is None or value is _NONE:
+        return "(unset)"
+    if secret:
+        return C.SECRET_MASK
+    if isinstance(value, C.Digest):
+        return value.display()
+    if isinstance(value, (C.OneOf, C.RoundedUp)):
+        return repr(value)
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if k != C.ORDER}
+        if all(isinstance(v, C.Digest) for v in value.values()):
+            return f"{len(value)} write-only item(s)"
+        text = ", ".join(f"{k}={_show(v, False)}" for k, v in value.items())
+        return "{" + (text if len(text) <= 78 else text[:75] + "...") + "}"
+    if isinstance(value, tuple) and value and isinstance(value[0], dict):
+        return f"{len(value)} item(s)"
+    text = repr(value) if not isinstance(value, str) else value
+    if isinstance(value, tuple):
+        text = "[" + ", ".join(repr(v) if not isinstance(v, str) else v for v in value) + "]"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _absent(c: Change) -> str:
+    """How an unset value reads: its documented default, the service's choice, or unset."""
+    if c.rule.doc_default is not None:
+        return f"{_show(c.rule.doc_default, False)} (default)"
+    if c.rule.computed:
+        return "(chosen by the service)"
+    return "(unset)"
+
+
+def _describe(c: Change) -> str:
+    item = "[" in c.path.rsplit(".", 1)[-1] or isinstance(c.new if c.kind == "added" else c.old, Mapping)
+    if c.kind == "added":
+        if item:
+            return f"{c.path}: added" + (
+                "" if c.secret or isinstance(c.new, (Mapping, C.Digest)) else f" ({c.show(c.new)})"
+            )
+        return f"{c.path}: {_absent(c)} → {c.show(c.new)}"
+    if c.kind == "removed":
+        if item:
+            return f"{c.path}: removed" + (
+                "" if c.secret or isinstance(c.old, (Mapping, C.Digest)) else f" (was {c.show(c.old)})"
+            )
+        return f"{c.path}: {c.show(c.old)} → {_absent(c)}"
+    if c.kind == "order":
+        return f"{c.path[: -len(C.ORDER)]}: order {c.show(c.old)} → {c.show(c.new)}"
+    if isinstance(c.old, C.Digest) or isinstance(c.new, C.Digest):
+        if c.secret or c.new_plain is None:
+            return f"{c.path}: changed (write-only; differs from what was last applied)"
+        return f"{c.path}: (write-only, last applied value differs) → {c.show(c.new)}"
+    base = f"{c.path}: {c.show(c.old)} → {c.show(c.new)}"
+    if isinstance(c.old, tuple) and isinstance(c.new, tuple) and not c.secret:
+        detail = _explain_list(c.old, c.new)
+        if detail:
+            base += f" ({detail})"
+    return base
+
+
+def _explain_list(old: tuple[Any, ...], new: tuple[Any, ...]) -> str:
+    """What changed inside an ordered list, via deepdiff (only ever run on a changed value)."""
+    dd = DeepDiff(list(old), list(new), verbose_level=0)
+    parts = []
+    for key, label in (
+        ("iterable_item_added", "added"),
+        ("iterable_item_removed", "removed"),
+        ("values_changed", "changed"),
+    ):
+        if key in dd:
+            parts.append(f"{len(dd[key])} {label}")
+    return ", ".join(parts)
+
+
+def _reason(c: Change, verdict: str) -> str:
+    return f"{_describe(c)} — {verdict}"
+
+
+def _update_reason(
+    c: Change,
+    top_rule: Rule,
+    renew_because: list[Change],
+    cred_split: bool,
+    restarted: set[str],
+    desired: ContainerGroupSpec,
+) -> str:
+    api = top_rule.update_name or top_rule.api
+    mode = {
+        ListMode.FULL: f"{api} is always sent in full (seed 004)",
+        ListMode.MERGE: f"{api} is sent complete",
+        None: f"sent as {api}",
+    }[top_rule.list_mode]
+    parts = [f"updatable: {mode}"]
+    if c in renew_because:
+        if top_rule.renew_only:
+            parts.append("ImageRegistryCredential is accepted only with RenewUpdate (seed 004)")
+        else:
+            parts.append("an item or member was removed, so RenewUpdate replaces it whole (update-model §3, §5)")
+    restarts = top_rule.restarts
+    src = top_rule.restart_source or top_rule.source
+    if restarts is Restart.NONE:
+        parts.append(f"restarts nothing ({src})")
+    elif restarts is Restart.INSTANCE:
+        if top_rule.no_restart_if_alone_not_growing and cred_split:
+            parts.append("sent alone and not growing, so it restarts nothing (seed 004)")
+        elif top_rule.no_restart_if_alone_not_growing:
+            parts.append("restarts the instance unless sent alone without growing (seed 004)")
+        else:
+            parts.append(f"restarts the instance ({src})")
+    elif restarts is Restart.CHANGED_CONTAINERS:
+        name = c.path[len("containers[") :].split("]", 1)[0]
+        if c.kind == "added" and c.path == f"containers[{name}]":
+            parts.append(f"container {name} starts; the others keep running ({src})")
+        elif c.kind == "removed" and c.path == f"containers[{name}]":
+            parts.append(f"container {name} stops; the others keep running ({src})")
+        else:
+            parts.append(f"container {name} is re-created; the others keep running ({src})")
+    elif restarts is Restart.MOUNTING_CONTAINERS:
+        vol = c.path[len("volumes[") :].split("]", 1)[0]
+        users = sorted(
+            x.name
+            for x in desired.containers
+            if any(m.name == vol for m in x.volume_mounts or ()) and x.name in restarted
+        )
+        parts.append(f"restarts the containers that mount it: {', '.join(users) or 'none'} ({src})")
+    return f"{_describe(c)} — " + "; ".join(parts)
+
+
+def _rounding_notes(desired: ContainerGroupSpec) -> tuple[str, ...]:
+    try:
+        r = desired.cpu_memory_rounding()
+    except Exception:  # validation reports it; the planner only informs
+        return ()
+    if r is None or r.exact:
+        return ()
+    return (
+        f"cpu/memory {desired.cpu:g}/{desired.memory:g} is not a supported pair; the service provisions "
+        f"{r.cpu:g}/{r.memory:g} (or the nearest larger pair in its region), which is not a change "
+        "(eci_semantics §6)",
+    )
+
+
+def _status_note(status: str | None) -> str | None:
+    if status is None or status in UPDATABLE_STATUSES or status in TERMINAL_STATUSES or status in REPLACE_STATUSES:
+        return None
+    return f"the instance is {status}: the update waits for Pending or Running before it is sent (seed 004)"
