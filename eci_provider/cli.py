@@ -65,12 +65,58 @@ def _cmd_encode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rules_doc(args: argparse.Namespace) -> int:
+    from .rules_doc import render
+
+    sys.stdout.write(render())
+    return 0
+
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    import logging
+
+    from .emulator import Credential, EmulatorConfig, Faults, serve
+
+    log = logging.getLogger("eci_provider.emulator")
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log.addHandler(stream)
+    log.setLevel(logging.INFO)
+    config = EmulatorConfig(
+        db_path=args.db,
+        credentials=(Credential(args.access_key_id, args.access_key_secret),),
+        transition_seconds=args.transition_seconds,
+        faults=Faults(
+            throttle_rate=args.throttle_rate,
+            retry_after_ms=args.retry_after_ms,
+            error_5xx_rate=args.error_5xx_rate,
+            latency_seconds=args.latency,
+            drop_create_response_rate=args.drop_create_response_rate,
+            visibility_delay_seconds=args.visibility_delay,
+            schedule_failed_rate=args.schedule_failed_rate,
+            seed=args.seed,
+        ),
+    )
+    server = serve(config, args.port)
+    print(f"listening on {server.url}", flush=True)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eci-provider", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a container group spec (schema.json)")
     p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("rules-doc", help="print docs/update-rules.md: what changing each field does")
+    p.set_defaults(func=_cmd_rules_doc)
 
     p = sub.add_parser("validate", help="validate container group spec files (JSON)")
     p.add_argument("files", nargs="+", help="spec files, or - for stdin")
@@ -80,6 +126,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="spec file, or - for stdin")
     p.add_argument("--region", default="cn-hangzhou", help="RegionId (default: %(default)s)")
     p.set_defaults(func=_cmd_encode)
+
+    p = sub.add_parser("emulator", help="serve a local ECI emulator on 127.0.0.1 until interrupted (docs/emulator.md)")
+    p.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
+    p.add_argument("--db", default=":memory:", help="SQLite file that keeps the groups (default: %(default)s)")
+    p.add_argument("--access-key-id", default="testid", help="accepted AccessKey ID (default: %(default)s)")
+    p.add_argument("--access-key-secret", default="testsecret", help="its secret (default: the test secret)")
+    p.add_argument("--transition-seconds", type=float, default=2.0, help="length of each lifecycle step")
+    p.add_argument("--throttle-rate", type=float, default=0.0, help="probability of Throttling")
+    p.add_argument("--retry-after-ms", type=int, default=None, help="x-acs-retry-after on Throttling, ms")
+    p.add_argument("--error-5xx-rate", type=float, default=0.0, help="probability of InternalError/ServiceUnavailable")
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
+    p.add_argument("--drop-create-response-rate", type=float, default=0.0, help="probability a create's reply is lost")
+    p.add_argument("--visibility-delay", type=float, default=0.0, help="seconds a new group is invisible to Describe")
+    p.add_argument("--schedule-failed-rate", type=float, default=0.0, help="probability a create ends ScheduleFailed")
+    p.add_argument("--seed", type=int, default=0, help="fault RNG seed (default: %(default)s)")
+    p.set_defaults(func=_cmd_emulator)
     return parser
 
 
