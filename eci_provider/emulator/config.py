@@ -1,0 +1,114 @@
+"""Emulator configuration: credentials, timings, retention and faults."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .faults import Faults
+
+__all__ = ["Credential", "EmulatorConfig"]
+
+
+@dataclass(frozen=True)
+class Credential:
+    """An AccessKey pair the emulator accepts, optionally an STS pair with its token.
+
+    The secret and the token are left out of ``repr`` so that a logged config leaks nothing.
+    """
+
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Everything that shapes an emulator instance.
+
+    ``transition_seconds`` is the length of every lifecycle step (Scheduling, Pending,
+    Updating, Restarting, Terminating, and a simulated container's run time): about 0 in unit
+    tests, a few seconds for a demo, so that a reconciler's waiting logic is exercised.
+    """
+
+    db_path: str = ":memory:"
+    credentials: tuple[Credential, ...] = (Credential("testid", "testsecret"),)
+    transition_seconds: float = 0.0
+    #: Terminal groups (Succeeded/Failed/Expired) are fully kept this long (seed 003: 1 hour) ...
+    retention_seconds: float = 3600.0
+    #: ... after which only this many of the newest stay, per region (seed 003: 100).
+    retention_keep: int = 100
+    #: A ScheduleFailed group is deleted by the service after this long (eci_semantics.md §2: 24 h).
+    schedule_failed_ttl_seconds: float = 86400.0
+    #: How long a ClientToken returns the original response (interpretation: 24 h).
+    client_token_ttl_seconds: float = 86400.0
+    #: Accepted clock skew of Timestamp / x-acs-date (aliyun_protocol.md §2: 15 minutes).
+    max_clock_skew_seconds: float = 900.0
+    faults: Faults = field(default_factory=Faults)
+
+    def __post_init__(self) -> None:
+        if not self.credentials:
+            raise ValueError("at least one credential is needed")
+        if self.transition_seconds < 0:
+            raise ValueError("transition_seconds must not be negative")
+        if self.retention_keep < 0:
+            raise ValueError("retention_keep must not be negative")
+
+    def credential(self, access_key_id: str) -> Credential | None:
+        return next((c for c in self.credentials if c.access_key_id == access_key_id), None)
+
+
+#: Option names accepted by :func:`config_from_options` (embedded endpoints, the CLI), mapped to
+#: (target, field, type).  Short aliases match the CLI flags.
+_OPTIONS: dict[str, tuple[str, str, type]] = {
+    "transition_seconds": ("config", "transition_seconds", float),
+    "retention_seconds": ("config", "retention_seconds", float),
+    "retention_keep": ("config", "retention_keep", int),
+    "client_token_ttl_seconds": ("config", "client_token_ttl_seconds", float),
+    "schedule_failed_ttl_seconds": ("config", "schedule_failed_ttl_seconds", float),
+    "max_clock_skew_seconds": ("config", "max_clock_skew_seconds", float),
+    "throttle_rate": ("faults", "throttle_rate", float),
+    "retry_after_ms": ("faults", "retry_after_ms", int),
+    "error_5xx_rate": ("faults", "error_5xx_rate", float),
+    "latency_seconds": ("faults", "latency_seconds", float),
+    "latency": ("faults", "latency_seconds", float),
+    "drop_create_response_rate": ("faults", "drop_create_response_rate", float),
+    "visibility_delay_seconds": ("faults", "visibility_delay_seconds", float),
+    "visibility_delay": ("faults", "visibility_delay_seconds", float),
+    "schedule_failed_rate": ("faults", "schedule_failed_rate", float),
+    "seed": ("faults", "seed", int),
+    "access_key_id": ("credential", "access_key_id", str),
+    "access_key_secret": ("credential", "access_key_secret", str),
+    "security_token": ("credential", "security_token", str),
+}
+
+
+def config_from_options(db_path: str, options: Mapping[str, str]) -> EmulatorConfig:
+    """Build a config from string options (``transition_seconds=0.5&throttle_rate=0.1``).
+
+    Unknown names and malformed values raise :class:`ValueError`: a typo in an endpoint string
+    must not silently run the emulator without the fault the test meant to inject.
+    """
+    config: dict[str, object] = {"db_path": db_path}
+    faults: dict[str, object] = {}
+    cred: dict[str, str] = {}
+    for name, raw in options.items():
+        if name not in _OPTIONS:
+            raise ValueError(f"unknown emulator option {name!r}; known: {', '.join(sorted(_OPTIONS))}")
+        target, attr, kind = _OPTIONS[name]
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ValueError(f"emulator option {name!r} must be {kind.__name__}") from None
+        {"config": config, "faults": faults, "credential": cred}[target][attr] = value
+    if cred:
+        if "access_key_id" not in cred or "access_key_secret" not in cred:
+            raise ValueError("access_key_id and access_key_secret must be given together")
+        config["credentials"] = (Credential(**cred),)
+    config["faults"] = Faults(**faults)  # type: ignore[arg-type]
+    return EmulatorConfig(**config)  # type: ignore[arg-type]
+
+
+def replace(config: EmulatorConfig, **changes: object) -> EmulatorConfig:
+    return dataclasses.replace(config, **changes)  # type: ignore[arg-type]

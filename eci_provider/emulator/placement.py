@@ -1,0 +1,82 @@
+"""Facts the service fills in: instance size, zone, vSwitch, security group, VPC, IPs.
+
+Derived deterministically where the spec pins them, so that a test can predict them, and from
+per-database sequences otherwise (IPs must not collide between groups).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .. import _resources
+from ..spec import ContainerGroupSpec
+
+#: eci_semantics.md §6: "Default when nothing is specified: 2 vCPU / 4 GiB".
+DEFAULT_SIZE = (2.0, 4.0)
+DEFAULT_SECURITY_GROUP = "sg-emulator-default"
+DEFAULT_RESOURCE_GROUP = "rg-emulator-default"
+DEFAULT_COMPUTE_CATEGORY = "general"
+
+
+class SizeError(ValueError):
+    """No instance size fits the request (``InvalidParameter.CPU.Memory``)."""
+
+
+def instance_size(spec: ContainerGroupSpec) -> tuple[float, float]:
+    """The vCPU/memory pair the instance gets (what Describe reports as ``Cpu``/``Memory``).
+
+    Both set: the service's rounding (``_resources.round_up``).  Otherwise the missing value
+    comes from the containers' sums, and the smallest table pair covering both is chosen; with
+    nothing requested at all, the documented default 2 vCPU / 4 GiB.
+    """
+    if spec.cpu is not None and spec.memory is not None:
+        try:
+            r = _resources.round_up(spec.cpu, spec.memory)
+        except _resources.SpecOutOfRange as e:
+            raise SizeError(str(e)) from None
+        return r.cpu, r.memory
+    counted = [c for c in spec.containers if not c.resource_ignored()]
+    cpu = spec.cpu if spec.cpu is not None else sum(c.cpu or 0 for c in counted)
+    memory = spec.memory if spec.memory is not None else sum(c.memory or 0 for c in counted)
+    if cpu <= 0 and memory <= 0:
+        return DEFAULT_SIZE
+    for row, sizes in sorted(_resources.SPEC_TABLE.items()):
+        if row + 1e-9 < cpu:
+            continue
+        fit = [m for m in sizes if m + 1e-9 >= memory]
+        if fit:
+            return float(row), float(min(fit))
+    raise SizeError(f"no instance size offers {cpu:g} vCPU and {memory:g} GiB (containers' sums)")
+
+
+def _digest(text: str, n: int = 12) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def first_candidate(csv: str | None) -> str | None:
+    """The candidate the service picks from a comma-separated list (the first one)."""
+    if not csv:
+        return None
+    return csv.split(",")[0].strip() or None
+
+
+def place(spec: ContainerGroupSpec, region: str, seq: int) -> dict[str, Any]:
+    """The placement facts of a new group; ``seq`` is a per-database counter (unique IPs)."""
+    v_switch = first_candidate(spec.v_switch_id) or f"vsw-emulator-{_digest(region, 8)}"
+    zone = spec.zone_id or f"{region}-{'abcdefghijk'[int(_digest(v_switch, 4), 16) % 11]}"
+    out: dict[str, Any] = {
+        "ZoneId": zone,
+        "VSwitchId": v_switch,
+        "SecurityGroupId": spec.security_group_id or DEFAULT_SECURITY_GROUP,
+        "VpcId": f"vpc-{_digest('vpc' + v_switch, 20)}",
+        "EniInstanceId": f"eni-{_digest(f'eni{seq}{region}', 20)}",
+        "IntranetIp": spec.private_ip_address or f"172.16.{(seq // 250) % 256}.{seq % 250 + 2}",
+        "InternetIp": "",
+        "Ipv6Address": "",
+    }
+    if spec.auto_create_eip or spec.eip_instance_id:
+        out["InternetIp"] = f"47.96.{(seq // 250) % 256}.{seq % 250 + 2}"
+    if spec.ipv6_address_count:
+        out["Ipv6Address"] = f"2408:4005:3ff:{seq % 65536:x}::{seq // 65536 + 1:x}"
+    return out
