@@ -1,0 +1,93 @@
+"""Retries with exponential backoff and jitter, bounded by attempts and a deadline.
+
+Kept to one small function instead of a library: the rules are specific (which ECI errors are
+retryable, ``x-acs-retry-after`` in milliseconds as the official SDK reads it, a deadline shared
+with the caller's operation) and the clock, sleep and randomness must be injectable so the
+fault tests run in milliseconds and deterministically.  tenacity would fit, but would add a
+runtime dependency to express the same twenty lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .api_errors import RETRYABLE, EciError
+
+T = TypeVar("T")
+log = logging.getLogger("eci_provider.client")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long and how often to retry a retryable error (throttling, 5xx, transport)."""
+
+    max_attempts: int = 10
+    base_delay: float = 0.2
+    max_delay: float = 10.0
+    #: Give up after this many seconds in total, whatever ``max_attempts`` says.
+    deadline: float = 120.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Equal jitter: half the exponential step is fixed, half random, so retries of many
+        clients spread out (throttling) but never collapse to zero."""
+        step = min(self.max_delay, self.base_delay * (2**attempt))
+        return step / 2 + rng.uniform(0, step / 2)
+
+
+@dataclass
+class RetryStats:
+    attempts: int = 0
+    retries: int = 0
+
+
+def retry_call(
+    fn: Callable[[], T],
+    policy: RetryPolicy,
+    *,
+    what: str,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+    stats: RetryStats | None = None,
+) -> T:
+    """Call ``fn`` until it succeeds, raises a non-retryable error, or the policy runs out."""
+    rng = rng or random.Random()
+    start = clock()
+    attempt = 0
+    while True:
+        if stats is not None:
+            stats.attempts += 1
+        try:
+            return fn()
+        except RETRYABLE as e:
+            attempt += 1
+            wait = policy.delay(attempt - 1, rng)
+            retry_after = getattr(e, "retry_after", None)
+            if retry_after:
+                wait = max(wait, retry_after)
+            if attempt >= policy.max_attempts or clock() - start + wait > policy.deadline:
+                log.debug("%s: giving up after %d attempts: %s", what, attempt, e.code)
+                raise
+            if stats is not None:
+                stats.retries += 1
+            log.debug("%s: %s, retry %d in %.2fs", what, e.code, attempt, wait)
+            sleep(wait)
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """``x-acs-retry-after`` is milliseconds (the official SDK sleeps that many ms)."""
+    if not header:
+        return None
+    try:
+        ms = int(header)
+    except ValueError:
+        return None
+    return ms / 1000 if ms > 0 else None
+
+
+__all__ = ["EciError", "RetryPolicy", "RetryStats", "retry_after_seconds", "retry_call"]

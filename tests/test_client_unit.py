@@ -1,0 +1,388 @@
+"""EciClient behaviour against a scripted server (httpx.MockTransport), with a fake clock.
+
+The scripted server verifies every request's signature with the server-side verifier, so each
+test also checks that the client signs exactly what it sends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+
+from eci_provider import signing
+from eci_provider.api_errors import (
+    AuthError,
+    GroupFailed,
+    InvalidRequestError,
+    NotFoundError,
+    ServerError,
+    ThrottlingError,
+    TransportError,
+    WaitTimeout,
+)
+from eci_provider.client import EciClient, PollPolicy, RetryPolicy
+from eci_provider.credentials import Credentials, MissingCredentials
+from eci_provider.spec import ContainerGroupSpec
+
+SECRET = "sk-VERY-SECRET-value"
+CREDS = Credentials("AKIDexample", SECRET, "sts-TOKEN-value")
+SPEC = ContainerGroupSpec.model_validate(
+    {
+        "name": "web",
+        "containers": [{"name": "web", "image": "nginx"}],
+        "image_registry_credentials": [{"server": "r.example.com", "user_name": "u", "password": "registry-PASSWORD"}],
+    }
+)
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, s: float) -> None:
+        self.sleeps.append(s)
+        self.now += s
+
+
+class Server:
+    """A scripted ECI endpoint: ``script`` maps an action to a callable returning a response."""
+
+    def __init__(self, script: Callable[[str, dict[str, str], int], httpx.Response | Exception]) -> None:
+        self.script = script
+        self.requests: list[tuple[str, dict[str, str], httpx.Request]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = request.content
+        params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        if "authorization" in request.headers:
+            headers = {
+                k: v
+                for k, v in request.headers.items()
+                if k in ("host", "content-type", "authorization") or k.startswith("x-acs-")
+            }
+            assert signing.verify_acs3("POST", "/", {}, headers, body, SECRET), "bad V3 signature"
+            action = request.headers["x-acs-action"]
+        else:
+            assert signing.verify_rpc("POST", params, SECRET), "bad V1 signature"
+            action = params["Action"]
+        with self.lock:
+            self.requests.append((action, params, request))
+            n = sum(1 for a, _, _ in self.requests if a == action)
+        result = self.script(action, params, n)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+def ok(body: dict[str, Any] | None = None) -> httpx.Response:
+    return httpx.Response(200, json={"RequestId": "req-ok", **(body or {})})
+
+
+def err(status: int, code: str, message: str = "nope", headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(
+        status, json={"RequestId": "req-err", "HostId": "eci", "Code": code, "Message": message}, headers=headers
+    )
+
+
+def client(server: Server, t: FakeTime | None = None, **kw: Any) -> EciClient:
+    t = t or FakeTime()
+    return EciClient(
+        "cn-hangzhou",
+        endpoint="https://eci.example.test",
+        credentials=CREDS,
+        transport=httpx.MockTransport(server),
+        clock=t.clock,
+        sleep=t.sleep,
+        **kw,
+    )
+
+
+def group(gid: str, status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "ContainerGroupId": gid,
+        "ContainerGroupName": "web",
+        "Status": status,
+        "Containers": [{"Name": "web", "Image": "nginx"}],
+        **extra,
+    }
+
+
+# -- credentials and secrets ---------------------------------------------------------------
+
+
+def test_credentials_never_print_or_pickle() -> None:
+    for text in (repr(CREDS), str(CREDS)):
+        assert SECRET not in text and "sts-TOKEN-value" not in text and "AKIDexample" not in text
+    with pytest.raises(TypeError):
+        pickle.dumps(CREDS)
+    c = client(Server(lambda *a: ok()))
+    assert SECRET not in repr(c)
+    with pytest.raises(TypeError):
+        pickle.dumps(c)
+
+
+def test_credentials_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "id-env")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret-env")
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "token-env")
+    c = Credentials.resolve()
+    assert (c.access_key_id, c.access_key_secret, c.security_token) == ("id-env", "secret-env", "token-env")
+    assert Credentials.resolve("id-arg", "secret-arg").access_key_id == "id-arg"
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    with pytest.raises(MissingCredentials, match="eci:accessKeyId"):
+        Credentials.resolve()
+
+
+@pytest.mark.parametrize("version", ["v1", "v3"])
+def test_requests_are_signed_and_carry_the_sts_token(version: str) -> None:
+    server = Server(lambda a, p, n: ok({"ContainerGroupId": "eci-1"}))
+    c = client(server, signature_version=version)
+    assert c.create_container_group(SPEC, client_token="tok-1") == "eci-1"
+    action, params, request = server.requests[0]
+    assert action == "CreateContainerGroup"
+    assert params["ClientToken"] == "tok-1" and params["RegionId"] == "cn-hangzhou"
+    assert params["ContainerGroupName"] == "web"
+    if version == "v3":
+        assert request.headers["x-acs-security-token"] == "sts-TOKEN-value"
+        assert request.url.query == b""  # business parameters travel in the signed body
+    else:
+        assert params["SecurityToken"] == "sts-TOKEN-value" and params["SignatureMethod"] == "HMAC-SHA1"
+
+
+# -- retries -------------------------------------------------------------------------------
+
+
+def test_throttling_is_retried_with_backoff_and_retry_after() -> None:
+    def script(action: str, params: dict[str, str], n: int) -> httpx.Response:
+        if n == 1:
+            return err(400, "Throttling.User", headers={"x-acs-retry-after": "1500"})
+        if n < 4:
+            return err(400, "Throttling")
+        return ok({"ContainerGroupId": "eci-1"})
+
+    t = FakeTime()
+    server = Server(script)
+    c = client(server, t)
+    assert c.create_container_group(SPEC, client_token="tok") == "eci-1"
+    assert len(server.requests) == 4
+    assert t.sleeps[0] >= 1.5  # x-acs-retry-after is milliseconds
+    tokens = {p["ClientToken"] for _, p, _ in server.requests}
+    nonces = {r.headers["x-acs-signature-nonce"] for _, _, r in server.requests}
+    assert tokens == {"tok"} and len(nonces) == 4  # same logical operation, fresh signature each time
+    assert c.retry_stats.retries == 3
+
+
+def test_server_errors_and_lost_responses_are_retried() -> None:
+    outcomes = iter(
+        [
+            httpx.Response(502, text="<html>bad gateway</html>"),
+            err(503, "ServiceUnavailable"),
+            err(500, "InternalError"),
+            httpx.ReadError("connection reset"),
+            httpx.ConnectTimeout("timed out"),
+            ok({"ContainerGroupId": "eci-1"}),
+        ]
+    )
+    server = Server(lambda a, p, n: next(outcomes))
+    assert client(server).create_container_group(SPEC, client_token="tok") == "eci-1"
+    assert len(server.requests) == 6
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "exc"),
+    [
+        (400, "InvalidParameter", InvalidRequestError),
+        (400, "MissingParameter", InvalidRequestError),
+        (400, "SignatureDoesNotMatch", AuthError),
+        (404, "InvalidParameter.NotFound", NotFoundError),
+    ],
+)
+def test_other_errors_are_not_retried_and_are_typed(status: int, code: str, exc: type[Exception]) -> None:
+    server = Server(lambda a, p, n: err(status, code, "The parameter Container.1.Image is invalid"))
+    with pytest.raises(exc) as info:
+        client(server).update_container_group("eci-1", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
+    e = info.value
+    assert (e.code, e.status, e.request_id, e.action) == (code, status, "req-err", "UpdateContainerGroup")
+    assert "Container.1.Image" in e.message
+    assert len(server.requests) == 1
+
+
+def test_retries_stop_at_the_policy_limit() -> None:
+    t = FakeTime()
+    server = Server(lambda a, p, n: err(400, "Throttling"))
+    c = client(server, t, retry=RetryPolicy(max_attempts=5, deadline=1000))
+    with pytest.raises(ThrottlingError):
+        c.describe_container_groups(["eci-1"])
+    assert len(server.requests) == 5
+    t2 = FakeTime()
+    server2 = Server(lambda a, p, n: err(500, "InternalError"))
+    with pytest.raises(ServerError):
+        client(server2, t2, retry=RetryPolicy(max_attempts=100, deadline=5)).describe_container_groups(["x"])
+    assert t2.now - 1000 <= 5
+
+
+def test_transport_errors_surface_typed_after_retries() -> None:
+    server = Server(lambda a, p, n: httpx.ConnectError("refused"))
+    with pytest.raises(TransportError):
+        client(server, retry=RetryPolicy(max_attempts=3)).describe_container_groups(["x"])
+
+
+def test_secrets_are_scrubbed_from_errors_and_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="eci_provider")
+    server = Server(
+        lambda a, p, n: err(
+            400, "InvalidParameter", f"bad password registry-PASSWORD for key {SECRET} token sts-TOKEN-value"
+        )
+    )
+    with pytest.raises(InvalidRequestError) as info:
+        client(server).create_container_group(SPEC, client_token="tok")
+    for text in (str(info.value), info.value.message, caplog.text):
+        assert "registry-PASSWORD" not in text and SECRET not in text and "sts-TOKEN-value" not in text
+
+
+# -- describe ------------------------------------------------------------------------------
+
+
+def test_describe_follows_next_token_and_batches_ids_by_20() -> None:
+    def script(action: str, params: dict[str, str], n: int) -> httpx.Response:
+        ids = json.loads(params["ContainerGroupIds"])
+        assert len(ids) <= 20 and params["Limit"] == "20"
+        page = int(params.get("NextToken") or 0)
+        chunk = ids[page * 10 : page * 10 + 10]
+        nxt = str(page + 1) if page * 10 + 10 < len(ids) else ""
+        return ok({"ContainerGroups": [group(i, "Running") for i in chunk], "NextToken": nxt, "TotalCount": len(ids)})
+
+    server = Server(script)
+    ids = [f"eci-{i}" for i in range(45)]
+    found = client(server).describe_container_groups(ids)
+    assert [g["ContainerGroupId"] for g in found] == ids
+    batches = [json.loads(p["ContainerGroupIds"]) for _, p, _ in server.requests]
+    assert sorted({len(b) for b in batches}) == [5, 20]
+    assert len(server.requests) == 5  # 20 + 20 + 5 ids, two pages for each full batch
+
+
+def test_describe_by_tag_sends_filters() -> None:
+    server = Server(lambda a, p, n: ok({"ContainerGroups": [], "NextToken": ""}))
+    client(server).describe_container_groups(tags={"eci-provider/owner": "abc"}, name="web")
+    _, params, _ = server.requests[0]
+    assert params["Tag.1.Key"] == "eci-provider/owner" and params["Tag.1.Value"] == "abc"
+    assert params["ContainerGroupName"] == "web" and "ContainerGroupIds" not in params
+
+
+# -- waiters -------------------------------------------------------------------------------
+
+
+def describe_sequence(statuses: list[str | None], **extra: Any) -> Callable[[str, dict[str, str], int], httpx.Response]:
+    def script(action: str, params: dict[str, str], n: int) -> httpx.Response:
+        status = statuses[min(n - 1, len(statuses) - 1)]
+        groups = [] if status is None else [group("eci-1", status, **extra)]
+        return ok({"ContainerGroups": groups, "NextToken": ""})
+
+    return script
+
+
+def test_wait_created_tolerates_not_listed_yet_then_runs() -> None:
+    t = FakeTime()
+    c = client(Server(describe_sequence([None, None, "Scheduling", "Pending", "Running"])), t)
+    obs = c.wait_created("eci-1")
+    assert obs.status == "Running"
+    polls = [s for s in t.sleeps if s != c.poller.gather]  # the rest are the poller's gather windows
+    assert polls[0] == 0.5 and max(polls) <= 3.0
+
+
+def test_wait_created_fails_with_events() -> None:
+    events = [{"Type": "Warning", "Reason": "NoStock", "Message": "no stock in cn-hangzhou-b"}]
+    c = client(Server(describe_sequence(["Scheduling", "ScheduleFailed"], Events=events)))
+    with pytest.raises(GroupFailed, match="no stock") as info:
+        c.wait_created("eci-1")
+    assert info.value.events == events
+
+
+def test_wait_created_gives_up_when_never_listed() -> None:
+    t = FakeTime()
+    c = client(Server(describe_sequence([None])), t, poll=PollPolicy(not_found_grace=10))
+    with pytest.raises(GroupFailed, match="not listed"):
+        c.wait_created("eci-1")
+    assert 10 <= t.now - 1000 <= 15
+
+
+def test_wait_times_out() -> None:
+    t = FakeTime()
+    with pytest.raises(WaitTimeout, match="still Pending"):
+        client(Server(describe_sequence(["Pending"])), t).wait_created("eci-1", timeout=20)
+    assert t.now - 1000 <= 20
+
+
+def test_wait_updated_does_not_return_before_the_update_shows() -> None:
+    """The peer waits for Running right after the call and can return before Updating appears."""
+    t = FakeTime()
+    c = client(Server(describe_sequence(["Running", "Running", "Updating", "Updating", "Running"])), t)
+    c.wait_updated("eci-1")
+    assert len([s for s in t.sleeps if s != c.poller.gather]) == 4
+    c2 = client(Server(describe_sequence(["Running"])), FakeTime())
+    c2.wait_updated("eci-1", effect=lambda obs: obs.status == "Running")  # read-back matches at once
+
+
+def test_update_waits_through_incorrect_status() -> None:
+    state = {"updates": 0}
+
+    def script(action: str, params: dict[str, str], n: int) -> httpx.Response:
+        if action == "DescribeContainerGroups":
+            return ok({"ContainerGroups": [group("eci-1", ["Updating", "Running", "Running"][min(n - 1, 2)])]})
+        state["updates"] += 1
+        return err(400, "IncorrectStatus", "status Updating") if state["updates"] == 1 else ok()
+
+    server = Server(script)
+    client(server).update_when_ready("eci-1", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
+    tokens = {p["ClientToken"] for a, p, _ in server.requests if a == "UpdateContainerGroup"}
+    assert state["updates"] == 2 and len(tokens) == 1
+
+
+def test_delete_tolerates_already_gone() -> None:
+    assert client(Server(lambda a, p, n: err(400, "InvalidParameter.NotFound"))).delete_container_group("x") is False
+
+
+def test_concurrent_waits_share_batched_describes() -> None:
+    calls: list[list[str]] = []
+
+    def script(action: str, params: dict[str, str], n: int) -> httpx.Response:
+        ids = json.loads(params["ContainerGroupIds"])
+        calls.append(ids)
+        return ok({"ContainerGroups": [group(i, "Running") for i in ids], "NextToken": ""})
+
+    c = EciClient(
+        "cn-hangzhou",
+        endpoint="https://eci.example.test",
+        credentials=CREDS,
+        transport=httpx.MockTransport(Server(script)),
+    )
+    barrier = threading.Barrier(25)
+
+    def wait(i: int) -> None:
+        barrier.wait()
+        c.wait_created(f"eci-{i}")
+
+    threads = [threading.Thread(target=wait, args=(i,)) for i in range(25)]
+    started = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert time.monotonic() - started < 5
+    assert sum(len(ids) for ids in calls) >= 25
+    assert len(calls) <= 4, calls  # 25 waiters: two rounds of <= 20 ids, not 25 calls
+    assert all(len(ids) <= 20 for ids in calls)
