@@ -494,3 +494,23 @@ def test_update_errors_through_the_api(api: Api, clock: FakeClock) -> None:
     with pytest.raises(ApiCallError) as e:
         api.call("UpdateContainerGroup", {"Tag.1.Key": "a"})
     assert e.value.code == "MissingParameter" and "ContainerGroupId" in e.value.body["Message"]
+
+
+def test_a_block_with_only_create_only_fields_survives_a_resend() -> None:
+    """Found by the planner-vs-emulator property test: the 2019 EmptyDirVolume.Enable cannot be
+    sent in an update, so re-sending the volume must keep it instead of dropping the block."""
+    from eci_provider.emulator.updates import plan_update
+    from eci_provider.spec import ContainerGroupSpec, Volume
+
+    current = ContainerGroupSpec.model_validate(
+        {
+            "name": "ab",
+            "volumes": [{"name": "v", "type": "EmptyDirVolume", "empty_dir_volume": {"enable": True}}],
+            "containers": [{"name": "c", "image": "x", "volume_mounts": [{"name": "v", "mount_path": "/v"}]}],
+        }
+    )
+    sent = {"volumes": [Volume(name="v", type="EmptyDirVolume"), Volume(name="w", type="EmptyDirVolume")]}
+    result = plan_update(current, sent, "IncrementalUpdate")
+    assert result.spec.volumes[0].empty_dir_volume is not None  # type: ignore[index]
+    assert result.spec.volumes[0].empty_dir_volume.enable is True  # type: ignore[index,union-attr]
+    assert result.restart_containers == {}  # only an unmounted volume was added

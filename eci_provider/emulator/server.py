@@ -11,6 +11,7 @@ from __future__ import annotations
 import socketserver
 import sys
 import threading
+from wsgiref.handlers import SimpleHandler
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from .config import EmulatorConfig
@@ -25,6 +26,13 @@ class _Handler(ServerHandler):
             self.close()
             return
         super().handle_error()
+
+    def close(self) -> None:
+        if getattr(self, "dropped", False):
+            # ServerHandler.close would log the request line using a status that was never set.
+            SimpleHandler.close(self)
+            return
+        super().close()
 
 
 class _RequestHandler(WSGIRequestHandler):

@@ -199,6 +199,10 @@ def _preserve(old: Any, new: Any) -> Any:
             updates[name] = ov
         elif isinstance(nv, BaseModel):
             updates[name] = _preserve(ov, nv)
+        elif nv is None and isinstance(ov, BaseModel):
+            # A block holding only create-only fields cannot be re-sent at all (Update has no
+            # name for them), so its absence keeps them rather than clearing the block.
+            updates[name] = _create_only_part(ov)
         elif rule.keyed_by and isinstance(nv, list):
             olds = {_key(i, rule.keyed_by): i for i in ov or ()}
             updates[name] = [_preserve(olds.get(_key(i, rule.keyed_by)), i) for i in nv]
@@ -206,6 +210,23 @@ def _preserve(old: Any, new: Any) -> Any:
     if isinstance(out, Volume) and out.type != "DiskVolume" and out.disk_volume is not None:
         out = out.model_copy(update={"disk_volume": None})
     return out
+
+
+def _create_only_part(model: BaseModel) -> BaseModel | None:
+    """``model`` reduced to its create-only fields (recursively), or None if it has none."""
+    cls = type(model)
+    kept: dict[str, Any] = {}
+    for name in cls.model_fields:
+        value = getattr(model, name)
+        if value is None:
+            continue
+        if rules.rule_of(cls, name).create_only:
+            kept[name] = value
+        elif isinstance(value, BaseModel):
+            part = _create_only_part(value)
+            if part is not None:
+                kept[name] = part
+    return cls.model_construct(**kept) if kept else None
 
 
 def _key(item: Any, keyed_by: tuple[str, ...]) -> tuple[Any, ...]:
