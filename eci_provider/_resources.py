@@ -72,3 +72,32 @@ def satisfies(requested: float, observed: float, predicted: float) -> bool:
 
 def _num(x: float) -> str:
     return f"{x:g}"
+
+
+#: eci_semantics.md §6: "Default when nothing is specified: 2 vCPU / 4 GiB".
+DEFAULT_SIZE = (2.0, 4.0)
+
+
+def instance_size(cpu: float | None, memory: float | None, sums: tuple[float, float]) -> tuple[float, float]:
+    """The vCPU/memory pair an instance gets (what Describe reports as ``Cpu``/``Memory``).
+
+    Both set: the service's rounding.  Otherwise the missing value comes from the containers'
+    sums (``sums``), and the smallest table pair covering both is chosen; with nothing
+    requested at all, the documented default.  This is one interpretation, used by both the
+    planner (a container change that alters it resizes, so restarts, the instance) and the
+    emulator, so that the two cannot disagree about it.
+    """
+    if cpu is not None and memory is not None:
+        r = round_up(cpu, memory)
+        return r.cpu, r.memory
+    want_cpu = cpu if cpu is not None else sums[0]
+    want_mem = memory if memory is not None else sums[1]
+    if want_cpu <= 0 and want_mem <= 0:
+        return DEFAULT_SIZE
+    for row, sizes in sorted(SPEC_TABLE.items()):
+        if row + 1e-9 < want_cpu:
+            continue
+        fit = [m for m in sizes if m + 1e-9 >= want_mem]
+        if fit:
+            return float(row), float(min(fit))
+    raise SpecOutOfRange(f"no instance size offers {want_cpu:g} vCPU and {want_mem:g} GiB (containers' sums)")

@@ -66,6 +66,10 @@ class Change:
     rule: Rule  # the rule of the changed field itself
     create_only: bool  # the field or one of its ancestors is create-only
     secret: bool
+    #: The key of the top-level list item (container, volume, tag, ...) the change is in.
+    item: str | None = None
+    #: The change is that whole item being added or removed.
+    whole: bool = False
     #: The desired value behind a write-only digest, shown when it is not secret.
     new_plain: Any = None
 
@@ -226,16 +230,31 @@ def _field_order() -> tuple[str, ...]:
     return tuple(ContainerGroupSpec.model_fields)
 
 
-def _diff(d: Any, c: Any, model: type, name: str, path: str, co: bool, secret: bool, out: list[Change]) -> None:
-    """Append a Change for every differing path under field ``name`` of ``model``."""
+def _diff(
+    d: Any,
+    c: Any,
+    model: type,
+    name: str,
+    path: str,
+    co: bool,
+    secret: bool,
+    out: list[Change],
+    item: str | None = None,
+) -> None:
+    """Append a Change for every differing path under field ``name`` of ``model``.
+
+    ``item`` is the key of the top-level list item being walked; it is recorded on each Change
+    so that decisions never parse keys back out of paths (keys may contain dots or brackets).
+    """
     fp = C.plan_of(model, name)
     rule = fp.rule
     co = co or rule.create_only
     secret = secret or rule.secret
-    top = path.split(".", 1)[0].split("[", 1)[0]
+    top = _top(path)
+    top_level = item is None and "." not in path and "[" not in path
 
-    def add(kind: Any, p: str, old: Any, new: Any) -> None:
-        out.append(Change(p, kind, old, new, top, rule, co, secret))
+    def add(kind: Any, p: str, old: Any, new: Any, key: str | None = item, whole: bool = False) -> None:
+        out.append(Change(p, kind, old, new, top, rule, co, secret, key, whole))
 
     if d is _NONE or c is _NONE:
         add("added" if c is _NONE else "removed", path, None if c is _NONE else c, None if d is _NONE else d)
@@ -245,55 +264,33 @@ def _diff(d: Any, c: Any, model: type, name: str, path: str, co: bool, secret: b
         for sub in _keys(d, c, fp.child):
             dv, cv = d.get(sub, _NONE), c.get(sub, _NONE)
             if dv != cv:
-                _diff(dv, cv, fp.child, sub, f"{path}.{sub}", co, secret, out)
+                _diff(dv, cv, fp.child, sub, f"{path}.{sub}", co, secret, out, item)
         return
-    if fp.kind == "keyed" and isinstance(d, dict) and isinstance(c, dict):
-        assert fp.child is not None
+    if fp.kind in ("keyed", "tags") and isinstance(d, dict) and isinstance(c, dict):
         for key in dict.fromkeys([*d, *c]):
             dv, cv = d.get(key, _NONE), c.get(key, _NONE)
             if dv == cv:
                 continue
-            p = f"{path}{C.ORDER}" if key == C.ORDER else f"{path}[{key}]"
+            sub_item = key if top_level and key != C.ORDER else item
             if key == C.ORDER:
-                out.append(Change(p, "order", cv, dv, top, rule, co, secret))
+                add("order", f"{path}{C.ORDER}", cv, dv)
             elif dv is _NONE or cv is _NONE:
-                out.append(
-                    Change(
-                        p,
-                        "added" if cv is _NONE else "removed",
-                        None if cv is _NONE else cv,
-                        None if dv is _NONE else dv,
-                        top,
-                        rule,
-                        co,
-                        secret,
-                    )
+                add(
+                    "added" if cv is _NONE else "removed",
+                    f"{path}[{key}]",
+                    None if cv is _NONE else cv,
+                    None if dv is _NONE else dv,
+                    sub_item,
+                    whole=top_level,
                 )
-            elif isinstance(dv, dict) and isinstance(cv, dict):
+            elif fp.kind == "keyed" and isinstance(dv, dict) and isinstance(cv, dict):
+                assert fp.child is not None
                 for sub in _keys(dv, cv, fp.child):
                     a, b = dv.get(sub, _NONE), cv.get(sub, _NONE)
                     if a != b:
-                        _diff(a, b, fp.child, sub, f"{p}.{sub}", co, secret, out)
-            else:  # write-only item digests
-                out.append(Change(p, "changed", cv, dv, top, rule, co, secret))
-        return
-    if fp.kind == "tags" and isinstance(d, dict) and isinstance(c, dict):
-        for key in dict.fromkeys([*d, *c]):
-            dv, cv = d.get(key, _NONE), c.get(key, _NONE)
-            if dv != cv:
-                kind = "added" if cv is _NONE else "removed" if dv is _NONE else "changed"
-                out.append(
-                    Change(
-                        f"{path}[{key}]",
-                        kind,
-                        None if cv is _NONE else cv,
-                        None if dv is _NONE else dv,
-                        top,
-                        rule,
-                        co,
-                        secret,
-                    )
-                )
+                        _diff(a, b, fp.child, sub, f"{path}[{key}].{sub}", co, secret, out, sub_item)
+            else:  # a tag value, or the digest of a write-only item
+                add("changed", f"{path}[{key}]", cv, dv, sub_item)
         return
     add("changed", path, c, d)
 
@@ -362,9 +359,9 @@ def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any])
                 )
             )
             continue
-        if c.kind == "added" and c.path != c.field and isinstance(c.new, Mapping):
+        if c.kind == "added" and c.whole and isinstance(c.new, Mapping):
             fp = C.plan_of(ContainerGroupSpec, c.field)
-            if fp.kind == "keyed" and fp.child is not None and c.path.count("[") == 1 and "." not in c.path:
+            if fp.kind == "keyed" and fp.child is not None:
                 bad = list(C.create_only_paths(c.new, fp.child, c.path))
                 if bad:
                     paths.extend(bad)
@@ -452,7 +449,7 @@ def _update(
         utype: UpdateType = "RenewUpdate" if renew else "IncrementalUpdate"
         types.append(utype)
         params: dict[str, str] = {"UpdateType": utype}
-        for f in group:
+        for f in _with_partners(group, rules_, desired):
             params.update(_params(desired, f))
         calls.append(params)
         for f in group:
@@ -462,6 +459,9 @@ def _update(
                     continue
                 instance_restart_by.append(f)
 
+    resize = _derived_resize(desired, current, by_field)
+    if resize:
+        instance_restart_by.append("instance size")
     restarted, started, stopped = _container_effects(desired, current, dc, cc, by_field)
     if instance_restart_by:
         restart: RestartScope = "instance"
@@ -474,7 +474,15 @@ def _update(
         restarted_names = ()
 
     reasons = [
-        _update_reason(c, rules_[c.field], renew_because, cred_alone_ok and len(groups) > 1, restarted, desired)
+        _update_reason(
+            c,
+            rules_[c.field],
+            renew_because,
+            cred_alone_ok and len(groups) > 1,
+            restarted,
+            desired,
+            bool(instance_restart_by),
+        )
         for c in changes
     ]
     warnings = []
@@ -487,7 +495,9 @@ def _update(
     if cred in by_field and not cred_alone_ok:
         why = "the list grows" if _count(cc.get(cred)) is not None else "the old count is unknown"
         warnings.append(f"the registry credential change restarts the instance because {why} (seed 004)")
-    inferred = [f for f in instance_restart_by if rules_[f].restart_source == "interpretation"]
+    if resize:
+        reasons.append(resize)
+    inferred = [f for f in instance_restart_by if f == "instance size" or rules_[f].restart_source == "interpretation"]
     if inferred:
         notes.append(
             f"the instance restart for {', '.join(inferred)} is inferred: the docs do not say (update-model §4)"
@@ -507,6 +517,40 @@ def _update(
     )
 
 
+def _derived_resize(
+    desired: ContainerGroupSpec, current: ContainerGroupSpec, by_field: Mapping[str, list[Change]]
+) -> str | None:
+    """When cpu/memory are left to the service, the instance size follows the containers' total;
+    a container change that alters it resizes the instance, which is treated like a cpu/memory
+    change: an instance restart (interpretation, as in update-model §4 for Cpu/Memory)."""
+    if desired.cpu is not None and desired.memory is not None:
+        return None
+    if "containers" not in by_field:
+        return None
+    try:
+        before, after = current.instance_size(), desired.instance_size()
+    except ValueError:
+        return None
+    if before == after:
+        return None
+    rule = C.plan_of(ContainerGroupSpec, "cpu").rule
+    return (
+        f"instance size: {before[0]:g} vCPU/{before[1]:g} GiB → {after[0]:g} vCPU/{after[1]:g} GiB — cpu/memory are "
+        f"not set, so the size follows the containers' total; the service resizes the instance, which restarts it "
+        f"({rule.restart_source or rule.source})"
+    )
+
+
+def _with_partners(group: list[str], rules_: Mapping[str, Rule], desired: ContainerGroupSpec) -> list[str]:
+    """The group's fields plus the ones they must travel with (``Rule.send_with``), if set."""
+    out = list(group)
+    for f in group:
+        for partner in rules_[f].send_with:
+            if partner not in out and getattr(desired, partner) is not None:
+                out.append(partner)
+    return out
+
+
 def _needs_renew(c: Change, top_rule: Rule) -> bool:
     """RenewUpdate when credentials change, an item leaves a merged list, or a struct member
     is removed (update-model §5)."""
@@ -514,8 +558,8 @@ def _needs_renew(c: Change, top_rule: Rule) -> bool:
         return True
     if top_rule.list_mode is ListMode.MERGE:
         if c.field == "dns_config":
-            return c.kind == "removed" and c.path.count(".") == 1
-        return c.kind == "removed" and c.path.count("[") == 1 and "." not in c.path
+            return c.kind == "removed" and c.path.count(".") == 1  # a member (field names hold no dots)
+        return c.kind == "removed" and c.whole
     return False
 
 
@@ -548,18 +592,15 @@ def _container_effects(
     started: set[str] = set()
     stopped: set[str] = set()
     for c in by_field.get("containers", ()):
-        key = c.path[len("containers[") :].split("]", 1)[0] if c.path.startswith("containers[") else None
-        if key is None:
+        if c.item is None:
             continue
-        if c.kind == "added" and c.path == f"containers[{key}]":
-            started.add(key)
-        elif c.kind == "removed" and c.path == f"containers[{key}]":
-            stopped.add(key)
+        if c.whole and c.kind == "added":
+            started.add(c.item)
+        elif c.whole and c.kind == "removed":
+            stopped.add(c.item)
         else:
-            restarted.add(key)
-    changed_volumes = {
-        c.path[len("volumes[") :].split("]", 1)[0] for c in by_field.get("volumes", ()) if c.path.startswith("volumes[")
-    }
+            restarted.add(c.item)
+    changed_volumes = {c.item for c in by_field.get("volumes", ()) if c.item is not None}
     if changed_volumes:
         kept = {x.name for x in desired.containers} - started
         for spec in (desired, current):
@@ -607,7 +648,7 @@ def _absent(c: Change) -> str:
 
 
 def _describe(c: Change) -> str:
-    item = "[" in c.path.rsplit(".", 1)[-1] or isinstance(c.new if c.kind == "added" else c.old, Mapping)
+    item = c.whole or c.path.endswith("]") or isinstance(c.new if c.kind == "added" else c.old, Mapping)
     if c.kind == "added":
         if item:
             return f"{c.path}: added" + (
@@ -659,6 +700,7 @@ def _update_reason(
     cred_split: bool,
     restarted: set[str],
     desired: ContainerGroupSpec,
+    instance_restarts: bool = False,
 ) -> str:
     api = top_rule.update_name or top_rule.api
     mode = {
@@ -684,15 +726,17 @@ def _update_reason(
         else:
             parts.append(f"restarts the instance ({src})")
     elif restarts is Restart.CHANGED_CONTAINERS:
-        name = c.path[len("containers[") :].split("]", 1)[0]
-        if c.kind == "added" and c.path == f"containers[{name}]":
+        name = c.item or "?"
+        if c.kind == "added" and c.whole:
             parts.append(f"container {name} starts; the others keep running ({src})")
-        elif c.kind == "removed" and c.path == f"containers[{name}]":
+        elif c.kind == "removed" and c.whole:
             parts.append(f"container {name} stops; the others keep running ({src})")
+        elif instance_restarts:
+            parts.append(f"container {name} is re-created; the instance restarts anyway ({src})")
         else:
             parts.append(f"container {name} is re-created; the others keep running ({src})")
     elif restarts is Restart.MOUNTING_CONTAINERS:
-        vol = c.path[len("volumes[") :].split("]", 1)[0]
+        vol = c.item or "?"
         users = sorted(
             x.name
             for x in desired.containers

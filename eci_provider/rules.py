@@ -122,6 +122,9 @@ class Rule:
     #: The value is a comma-separated list of candidates and the service reports the one it
     #: chose (VSwitchId, InstanceType): the observed value matches when it is a candidate.
     one_of_csv: bool = False
+    #: Top-level fields that must be sent whenever this one is (the service validates them as
+    #: one pair: instance Cpu and Memory, ``InvalidParameter.CPU.Memory``).
+    send_with: tuple[str, ...] = ()
     #: Name of a sibling boolean that, when true, makes the service hide this field
     #: (``EnvironmentVarHide`` hides a container's environment variables).
     hidden_by: str | None = None
@@ -188,6 +191,8 @@ class Rule:
         ):
             if getattr(self, attr):
                 schema[name] = True
+        if self.send_with:
+            schema["x-send-with"] = list(self.send_with)
         if self.keyed_by:
             schema["x-keyed-by"] = list(self.keyed_by)
             if self.ordered:

@@ -61,6 +61,8 @@ def _notes(info: FieldInfo) -> str:
         out.append("any listed value matches")
     if r.json_text:
         out.append("compared as JSON")
+    if r.send_with:
+        out.append(f"always sent with {', '.join(r.send_with)}")
     if r.note:
         out.append(r.note)
     return "; ".join(out)

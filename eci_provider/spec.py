@@ -779,6 +779,7 @@ class ContainerGroupSpec(_Model):
         restarts=Restart.INSTANCE,
         restart_source="interpretation",
         computed=True,
+        send_with=("memory",),
         gt=0,
         note="restart behaviour undocumented; treated as an instance restart",
     )
@@ -788,6 +789,7 @@ class ContainerGroupSpec(_Model):
         restarts=Restart.INSTANCE,
         restart_source="interpretation",
         computed=True,
+        send_with=("cpu",),
         gt=0,
         note="restart behaviour undocumented; treated as an instance restart",
     )
@@ -936,6 +938,15 @@ class ContainerGroupSpec(_Model):
     )
 
     # --- validators ---------------------------------------------------------------------
+    @field_validator("name")
+    @classmethod
+    def _name_rule(cls, v: str, info: ValidationInfo) -> str:
+        if not _observed(info) and not (2 <= len(v) <= 128 and _NAME_RE.match(v)):
+            raise ValueError(
+                "2-128 characters of lowercase letters, digits and '-', not starting or ending with '-' (seed 001)"
+            )
+        return v
+
     @field_validator("tags", mode="before")
     @classmethod
     def _tags_from_list(cls, v: Any) -> Any:
@@ -999,13 +1010,6 @@ class ContainerGroupSpec(_Model):
         if _observed(info):
             return self
         p: list[tuple[str, str]] = []
-        if not (2 <= len(self.name) <= 128 and _NAME_RE.match(self.name)):
-            p.append(
-                (
-                    "name",
-                    "2-128 characters of lowercase letters, digits and '-', not starting or ending with '-' (seed 001)",
-                )
-            )
         self._check_containers(p)
         self._check_volumes(p)
         self._check_resources(p)
@@ -1125,6 +1129,12 @@ class ContainerGroupSpec(_Model):
         if self.cpu is None or self.memory is None:
             return None
         return _resources.round_up(self.cpu, self.memory)
+
+    def instance_size(self) -> tuple[float, float]:
+        """The vCPU/memory pair the instance gets; see :func:`_resources.instance_size`."""
+        counted = [c for c in self.containers if not c.resource_ignored()]
+        sums = (sum(c.cpu or 0 for c in counted), sum(c.memory or 0 for c in counted))
+        return _resources.instance_size(self.cpu, self.memory, sums)
 
     def user_tags(self) -> dict[str, str]:
         """Tags without the provider's reserved ones."""

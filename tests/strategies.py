@@ -544,6 +544,32 @@ def mutate(draw: st.DrawFn, d: dict[str, Any], kind: str) -> bool:
             return False
         f = _pick(draw, vols)["config_file_volume"]["config_file_to_paths"][0]
         f["content"] = b64(base64.b64decode(f["content"]) + b"#")
+    elif kind == "mounted_volume_change":
+        mounted = {m["name"] for x in cs for m in x.get("volume_mounts") or []}
+        vols = [
+            v
+            for v in d.get("volumes") or []
+            if v["name"] in mounted and v["type"] in ("ConfigFileVolume", "EmptyDirVolume", "NFSVolume")
+        ]
+        if not vols:
+            vols_all = d.setdefault("volumes", [])
+            if len(vols_all) >= 20:
+                return False
+            names = {v["name"] for v in vols_all}
+            new_vol = {"name": draw(dns_label(8).filter(lambda n: n not in names)), "type": "EmptyDirVolume"}
+            vols_all.append(new_vol)
+            c.setdefault("volume_mounts", []).append({"name": new_vol["name"], "mount_path": "/mounted-now"})
+            paths = [m["mount_path"] for m in c["volume_mounts"]]
+            return len(paths) <= 16 and len(set(paths)) == len(paths)
+        v = _pick(draw, vols)
+        if v["type"] == "ConfigFileVolume":
+            f = v["config_file_volume"]["config_file_to_paths"][0]
+            f["content"] = b64(base64.b64decode(f["content"]) + b"~")
+        elif v["type"] == "EmptyDirVolume":
+            block = v.setdefault("empty_dir_volume", {})
+            block["size_limit"] = "3Gi" if block.get("size_limit") != "3Gi" else "4Gi"
+        else:
+            v["nfs_volume"]["path"] = v["nfs_volume"]["path"] + "/sub"
     elif kind == "volume_add":
         vols = d.setdefault("volumes", [])
         if len(vols) >= 20:

@@ -12,8 +12,7 @@ from typing import Any
 from .. import _resources
 from ..spec import ContainerGroupSpec
 
-#: eci_semantics.md §6: "Default when nothing is specified: 2 vCPU / 4 GiB".
-DEFAULT_SIZE = (2.0, 4.0)
+DEFAULT_SIZE = _resources.DEFAULT_SIZE
 DEFAULT_SECURITY_GROUP = "sg-emulator-default"
 DEFAULT_RESOURCE_GROUP = "rg-emulator-default"
 DEFAULT_COMPUTE_CATEGORY = "general"
@@ -26,28 +25,12 @@ class SizeError(ValueError):
 def instance_size(spec: ContainerGroupSpec) -> tuple[float, float]:
     """The vCPU/memory pair the instance gets (what Describe reports as ``Cpu``/``Memory``).
 
-    Both set: the service's rounding (``_resources.round_up``).  Otherwise the missing value
-    comes from the containers' sums, and the smallest table pair covering both is chosen; with
-    nothing requested at all, the documented default 2 vCPU / 4 GiB.
+    The rule is shared with the planner (:func:`eci_provider._resources.instance_size`).
     """
-    if spec.cpu is not None and spec.memory is not None:
-        try:
-            r = _resources.round_up(spec.cpu, spec.memory)
-        except _resources.SpecOutOfRange as e:
-            raise SizeError(str(e)) from None
-        return r.cpu, r.memory
-    counted = [c for c in spec.containers if not c.resource_ignored()]
-    cpu = spec.cpu if spec.cpu is not None else sum(c.cpu or 0 for c in counted)
-    memory = spec.memory if spec.memory is not None else sum(c.memory or 0 for c in counted)
-    if cpu <= 0 and memory <= 0:
-        return DEFAULT_SIZE
-    for row, sizes in sorted(_resources.SPEC_TABLE.items()):
-        if row + 1e-9 < cpu:
-            continue
-        fit = [m for m in sizes if m + 1e-9 >= memory]
-        if fit:
-            return float(row), float(min(fit))
-    raise SizeError(f"no instance size offers {cpu:g} vCPU and {memory:g} GiB (containers' sums)")
+    try:
+        return spec.instance_size()
+    except _resources.SpecOutOfRange as e:
+        raise SizeError(str(e)) from None
 
 
 def _digest(text: str, n: int = 12) -> str:
