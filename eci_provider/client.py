@@ -306,6 +306,25 @@ class EciClient:
             return False
         return True
 
+    def delete_and_wait(self, group_id: str, *, timeout: float = 600.0) -> bool:
+        """Delete (waiting out ``IncorrectStatus``) and wait until Describe no longer lists the
+        group; False when it was already gone."""
+        deadline = self._clock() + timeout
+        while True:
+            try:
+                existed = self.delete_container_group(group_id)
+                break
+            except IncorrectStatusError as e:
+                if self._clock() >= deadline:
+                    raise WaitTimeout(
+                        "WaitTimeout", f"{group_id} could not be deleted: {e.message}", action="DeleteContainerGroup"
+                    ) from None
+                if self.observe(group_id) is None:
+                    return False
+                self._sleep(self.poll.initial)
+        self.wait_deleted(group_id, timeout=max(1.0, deadline - self._clock()))
+        return existed
+
     def restart_container_group(self, group_id: str, *, client_token: str | None = None) -> None:
         self.request(
             "RestartContainerGroup",
@@ -421,20 +440,22 @@ class EciClient:
         self,
         group_id: str,
         *,
-        effect: Callable[[wire.Observed], bool] | None = None,
+        effect: Callable[[wire.Observed], bool],
         timeout: float = 1200.0,
         run_to_completion: bool = False,
     ) -> wire.Observed:
         """Wait until the update took effect (Updating was seen, or ``effect`` holds for the
         read-back group), then until Running.  Waiting for Running alone would return at once,
-        before the service even flipped to Updating (the peer resource's race)."""
+        before the service even flipped to Updating (the peer resource's race); waiting for
+        Updating alone would hang when the update finishes between two polls, which is why
+        ``effect`` is required."""
         seen = {"effect": False}
         targets = {"Running", "Succeeded"} if run_to_completion else {"Running"}
 
         def done(obs: wire.Observed | None) -> bool:
             if obs is None:
                 return False
-            if obs.status in ("Updating", "Restarting") or (effect is not None and effect(obs)):
+            if obs.status in ("Updating", "Restarting") or effect(obs):
                 seen["effect"] = True
             return seen["effect"] and obs.status in targets
 

@@ -331,7 +331,7 @@ def test_wait_updated_does_not_return_before_the_update_shows() -> None:
     """The peer waits for Running right after the call and can return before Updating appears."""
     t = FakeTime()
     c = client(Server(describe_sequence(["Running", "Running", "Updating", "Updating", "Running"])), t)
-    c.wait_updated("eci-1")
+    c.wait_updated("eci-1", effect=lambda obs: False)  # nothing visible: only Updating shows the effect
     assert len([s for s in t.sleeps if s != c.poller.gather]) == 4
     c2 = client(Server(describe_sequence(["Running"])), FakeTime())
     c2.wait_updated("eci-1", effect=lambda obs: obs.status == "Running")  # read-back matches at once

@@ -1,0 +1,152 @@
+"""Carry out plans against the cloud: adopt-or-create, update, delete; each waits for its effect.
+
+This is the layer between the pure planner and the Pulumi glue.  It holds the operational
+rules that keep retries and re-runs safe:
+
+* **Ownership.** Every group carries the tag ``eci-provider/owner=<hash of its identity>``
+  (project/stack/resource).  The planner ignores the tag.
+* **Adoption.** Before creating, :func:`create` looks for live groups with that tag whose
+  spec already matches.  A create whose response was lost, or whose wait failed, left such a
+  group behind; the next run adopts it instead of making a second one.  (The Python dynamic
+  SDK cannot report a partial failure, so this is how orphans are avoided.)
+* **ClientToken.** The create token is derived from the identity, the spec, and the IDs of the
+  groups the identity already owns.  It is therefore the same for every retry and every
+  re-run of the same creation (so the service deduplicates even before the group is visible),
+  and different for a later generation (a replacement of a finished job with the same spec
+  must not get the finished job back).
+* **Cleanup.** A group that ends Failed or ScheduleFailed while being created is deleted
+  before the error is raised, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import wire
+from .api_errors import GroupFailed
+from .client import EciClient
+from .plan import Applied, Plan, plan
+from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec
+
+log = logging.getLogger("eci_provider.apply")
+
+OWNER_TAG = RESERVED_TAG_PREFIX + "owner"
+LIVE_STATUSES = frozenset({"Scheduling", "Pending", "Running", "Updating", "Restarting"})
+
+
+def owner_value(identity: str) -> str:
+    """A short, stable hash of ``project/stack/resource`` (tag values allow 128 characters)."""
+    return hashlib.sha256(identity.encode()).hexdigest()[:20]
+
+
+def with_owner(spec: ContainerGroupSpec, identity: str) -> ContainerGroupSpec:
+    """The spec as it is applied: the user's tags plus the ownership tag (validated, so a
+    twenty-first tag is reported like any other limit)."""
+    data = spec.model_dump(exclude_none=True, round_trip=True)
+    data["tags"] = {**(spec.tags or {}), OWNER_TAG: owner_value(identity)}
+    return ContainerGroupSpec.model_validate(_reveal(data), context={"allow_owner_tag": True})
+
+
+def _reveal(value: object) -> object:
+    from pydantic import SecretStr
+
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reveal(v) for v in value]
+    return value
+
+
+def create_token(identity: str, spec: ContainerGroupSpec, owned_ids: list[str]) -> str:
+    digest = wire.to_create_params(spec, "-")
+    text = json.dumps([identity, sorted(digest.items()), sorted(owned_ids)])
+    return "ecip-c-" + hashlib.sha256(text.encode()).hexdigest()[:48]
+
+
+def run_to_completion(spec: ContainerGroupSpec) -> bool:
+    """Groups whose containers are not restarted forever may finish: Succeeded is a success."""
+    return spec.restart_policy in ("Never", "OnFailure")
+
+
+@dataclass(frozen=True)
+class Created:
+    observed: wire.Observed
+    adopted: bool
+
+
+def create(client: EciClient, spec: ContainerGroupSpec, identity: str, *, timeout: float = 1200.0) -> Created:
+    """Adopt a matching group this identity already owns, or create one; wait until it runs.
+
+    ``spec`` must already carry the ownership tag (:func:`with_owner`).
+    """
+    owned = client.describe_container_groups(tags={OWNER_TAG: owner_value(identity)}, with_event=False)
+    for group in owned:
+        obs = wire.observe(group)
+        if obs.status in LIVE_STATUSES and plan(spec, obs.spec, obs.status).action == "noop":
+            log.info(
+                "adopting %s (%s), left behind by an earlier create of %s", obs.container_group_id, obs.status, identity
+            )
+            return Created(_wait_created(client, obs.container_group_id, spec, timeout), adopted=True)
+    token = create_token(identity, spec, [g.get("ContainerGroupId", "") for g in owned])
+    group_id = client.create_container_group(spec, client_token=token)
+    return Created(_wait_created(client, group_id, spec, timeout), adopted=False)
+
+
+def _wait_created(client: EciClient, group_id: str, spec: ContainerGroupSpec, timeout: float) -> wire.Observed:
+    try:
+        return client.wait_created(group_id, timeout=timeout, run_to_completion=run_to_completion(spec))
+    except GroupFailed:
+        # A group that failed to start is of no use; delete it so that no orphan remains.
+        try:
+            delete(client, group_id, timeout=min(timeout, 300.0))
+        except Exception as e:  # the original failure is what the user needs to see
+            log.warning("could not delete failed group %s: %s", group_id, e)
+        raise
+
+
+def update(
+    client: EciClient,
+    group_id: str,
+    the_plan: Plan,
+    desired: ContainerGroupSpec,
+    applied: Applied,
+    *,
+    timeout: float = 1200.0,
+    on_call: Callable[[int, dict[str, str]], None] | None = None,
+) -> wire.Observed:
+    """Send the plan's calls in order; before each, wait for Pending/Running; after each, wait
+    until it took effect and the group runs again.  ``applied`` records the desired spec."""
+    if the_plan.action != "update":
+        raise ValueError(f"update() needs an update plan, not {the_plan.action}")
+
+    def took_effect(obs: wire.Observed) -> bool:
+        return plan(desired, obs.spec, obs.status, applied=applied).action == "noop"
+
+    obs: wire.Observed | None = None
+    for i, call in enumerate(the_plan.calls):
+        if on_call:
+            on_call(i, call)
+        client.update_when_ready(group_id, call, timeout=timeout)
+        last = i == len(the_plan.calls) - 1
+        # Only the last call can be checked against the read-back spec.  An earlier one (a
+        # credential change sent alone) changes nothing Describe shows; returning at the first
+        # Running is safe because the next call waits out IncorrectStatus if it is still applying.
+        obs = client.wait_updated(
+            group_id,
+            effect=took_effect if last else (lambda _obs: True),
+            timeout=timeout,
+            run_to_completion=run_to_completion(desired),
+        )
+    assert obs is not None
+    return obs
+
+
+def delete(client: EciClient, group_id: str, *, timeout: float = 600.0) -> bool:
+    """Delete and wait until the group is gone; False when it was already gone."""
+    return client.delete_and_wait(group_id, timeout=timeout)

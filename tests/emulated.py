@@ -1,0 +1,82 @@
+"""Shared helpers: an emulator reached in process or over loopback HTTP, and a client for it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from eci_provider.client import EciClient, PollPolicy, RetryPolicy
+from eci_provider.credentials import Credentials
+from eci_provider.emulator import Emulator, EmulatorConfig, Faults, serve
+from eci_provider.emulator.embedded import EmbeddedTransport
+from eci_provider.spec import ContainerGroupSpec
+
+CREDS = Credentials("testid", "testsecret")
+FAST_POLL = PollPolicy(initial=0.02, factor=1.5, maximum=0.2, not_found_grace=5.0)
+FAST_RETRY = RetryPolicy(max_attempts=12, base_delay=0.005, max_delay=0.05, deadline=30.0)
+
+
+@contextlib.contextmanager
+def emulated(
+    mode: str,
+    db_path: str = ":memory:",
+    *,
+    transition: float = 0.0,
+    faults: Faults | None = None,
+    signature: str = "v3",
+    retry: RetryPolicy = FAST_RETRY,
+) -> Iterator[tuple[EciClient, Emulator]]:
+    """A client wired to a fresh emulator, in process (``embedded``) or over HTTP (``loopback``)."""
+    config = EmulatorConfig(db_path=db_path, transition_seconds=transition, faults=faults or Faults())
+    emulator = Emulator(config)
+    server = None
+    if mode == "loopback":
+        server = serve(emulator)
+        client = EciClient(
+            "cn-hangzhou",
+            endpoint=server.url,
+            credentials=CREDS,
+            poll=FAST_POLL,
+            retry=retry,
+            signature_version=signature,
+        )
+    else:
+        client = EciClient(
+            "cn-hangzhou",
+            endpoint="https://eci.in-process.invalid",
+            credentials=CREDS,
+            transport=EmbeddedTransport(emulator),
+            poll=FAST_POLL,
+            retry=retry,
+            signature_version=signature,
+        )
+    try:
+        yield client, emulator
+    finally:
+        client.close()
+        if server is not None:
+            server.shutdown()
+        emulator.close()
+
+
+def stored_spec(emulator: Emulator, group_id: str) -> ContainerGroupSpec:
+    """The full spec the emulator holds, write-only values included (tests only)."""
+    with emulator.store.transaction() as tx:
+        for g in tx.groups():
+            if g.id == group_id:
+                return g.model()
+    raise KeyError(group_id)
+
+
+def spec(name: str = "web", **extra: Any) -> ContainerGroupSpec:
+    data: dict[str, Any] = {
+        "name": name,
+        "tags": {"app": name},
+        "containers": [
+            {"name": "web", "image": "nginx:1.25", "ports": [{"port": 80}]},
+            {"name": "side", "image": "fluent-bit:3"},
+        ],
+    }
+    data.update(extra)
+    return ContainerGroupSpec.model_validate(data)

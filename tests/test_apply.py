@@ -1,0 +1,103 @@
+"""The apply layer against the emulator: adoption, idempotent creation under faults, cleanup of
+failed creations, fresh tokens for a new generation, and plans that take effect as predicted."""
+
+from __future__ import annotations
+
+import pytest
+from emulated import emulated, spec, stored_spec
+
+from eci_provider import apply, wire
+from eci_provider.api_errors import GroupFailed, TransportError
+from eci_provider.client import RetryPolicy
+from eci_provider.emulator import Faults
+from eci_provider.plan import applied_record, plan
+
+ID = "proj/dev/web"
+
+
+def live(emulator) -> list[str]:  # type: ignore[no-untyped-def]
+    return [g["ContainerGroupId"] for g in emulator.groups() if g["Status"] not in ("Succeeded", "Failed")]
+
+
+def test_a_lost_create_is_adopted_not_duplicated() -> None:
+    with emulated("embedded", faults=Faults(drop_create_response_rate=1.0), retry=RetryPolicy(max_attempts=1)) as (
+        client,
+        emulator,
+    ):
+        desired = apply.with_owner(spec(), ID)
+        with pytest.raises(TransportError):
+            apply.create(client, desired, ID)  # the group exists, the answer was lost
+        assert len(live(emulator)) == 1
+        emulator.set_faults(drop_create_response_rate=0.0)
+        created = apply.create(client, desired, ID)
+        assert created.adopted and live(emulator) == [created.observed.container_group_id]
+
+
+def test_same_token_before_the_group_is_visible() -> None:
+    """If the lost group is not visible yet, the re-run sends the same ClientToken."""
+    with emulated(
+        "embedded",
+        faults=Faults(drop_create_response_rate=1.0, visibility_delay_seconds=0.3),
+        retry=RetryPolicy(max_attempts=1),
+    ) as (client, emulator):
+        desired = apply.with_owner(spec(), ID)
+        with pytest.raises(TransportError):
+            apply.create(client, desired, ID)
+        emulator.set_faults(drop_create_response_rate=0.0)
+        created = apply.create(client, desired, ID)
+        assert not created.adopted  # not visible to the lookup, but the token deduplicated it
+        assert emulator.stats()["groups_created"] == 1
+
+
+def test_creation_under_faults_makes_exactly_one_group() -> None:
+    faults = Faults(throttle_rate=0.3, error_5xx_rate=0.1, drop_create_response_rate=0.3, seed=11)
+    with emulated("loopback", faults=faults) as (client, emulator):
+        for i in range(5):
+            apply.create(client, apply.with_owner(spec(f"g{i}"), f"proj/dev/g{i}"), f"proj/dev/g{i}")
+        assert emulator.stats()["groups_created"] == 5
+        assert client.retry_stats.retries > 0
+
+
+def test_a_failed_creation_is_cleaned_up() -> None:
+    with emulated("embedded", faults=Faults(schedule_failed_rate=1.0)) as (client, emulator):
+        with pytest.raises(GroupFailed, match="ScheduleFailed"):
+            apply.create(client, apply.with_owner(spec(), ID), ID)
+        assert emulator.groups() == []
+
+
+def test_a_new_generation_gets_a_new_group() -> None:
+    """Replacing a finished job with the same spec must not get the finished job back."""
+    with emulated("embedded") as (client, emulator):
+        desired = apply.with_owner(spec(restart_policy="Never"), ID)
+        first = apply.create(client, desired, ID).observed.container_group_id
+        emulator.force_status(first, "Succeeded")
+        second = apply.create(client, desired, ID)
+        assert not second.adopted and second.observed.container_group_id != first
+
+
+def test_create_before_delete_does_not_adopt_the_old_group() -> None:
+    with emulated("embedded") as (client, _):
+        old = apply.create(client, apply.with_owner(spec(v_switch_id="vsw-1"), ID), ID).observed
+        new = apply.create(client, apply.with_owner(spec(v_switch_id="vsw-2"), ID), ID)
+        assert not new.adopted and new.observed.container_group_id != old.container_group_id
+
+
+def test_update_applies_the_plan_and_waits_for_the_effect() -> None:
+    with emulated("loopback", transition=0.05) as (client, emulator):
+        before = apply.with_owner(
+            spec(image_registry_credentials=[{"server": "r.example.com", "user_name": "u", "password": "old-pw"}]), ID
+        )
+        gid = apply.create(client, before, ID).observed.container_group_id
+        data = before.model_dump(exclude_none=True)
+        data["containers"][0]["image"] = "nginx:1.27"
+        data["image_registry_credentials"][0]["password"] = "new-pw"
+        after = type(before).model_validate(apply._reveal(data), context={"allow_owner_tag": True})
+        observed = wire.observe(client.describe_container_groups([gid])[0])
+        p = plan(after, observed.spec, observed.status, applied=applied_record(before, "s"))
+        assert p.action == "update" and len(p.calls) == 2  # credentials alone, then containers
+        result = apply.update(client, gid, p, after, applied_record(after, "s"))
+        assert result.status == "Running"
+        stored = stored_spec(emulator, gid)
+        assert stored.image_registry_credentials[0].password.get_secret_value() == "new-pw"  # type: ignore[index]
+        assert stored.containers[0].image == "nginx:1.27"
+        assert result.restart_counts["web"] == 1 and result.restart_counts["side"] == 0
