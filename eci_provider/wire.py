@@ -23,7 +23,7 @@ from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from . import rules
 from .rules import Inline, Rule
-from .spec import SERVICE_TAG_PREFIXES, ContainerGroupSpec
+from .spec import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
 
 Mode = Literal["create", "update"]
 
@@ -34,6 +34,7 @@ __all__ = [
     "from_describe",
     "from_flat",
     "observe",
+    "overlay",
     "param_value",
     "to_create_params",
     "to_describe",
@@ -467,3 +468,48 @@ def visible(model: BaseModel) -> Any:
         elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
             updates[name] = [visible(v) for v in value]
     return model.model_copy(update=updates) if updates else model
+
+
+def overlay(desired: BaseModel | None, observed: BaseModel | None) -> Any:
+    """``desired`` with every field DescribeContainerGroups shows replaced by ``observed``.
+
+    This is what a refresh writes back as the resource's inputs, so that drift shows up as a
+    change in the next preview: visible fields take the observed value (an item the service no
+    longer lists disappears), write-only and hidden fields keep the desired value (they cannot
+    be observed), values the service chose where the user set nothing stay unset, and the
+    provider's own tags are left out.
+    """
+    if observed is None and desired is None:
+        return None
+    model = type(desired) if desired is not None else type(observed)
+    out: dict[str, Any] = {}
+    for name in model.model_fields:
+        rule = rules.rule_of(model, name)
+        dv = getattr(desired, name) if desired is not None else None
+        ov = getattr(observed, name) if observed is not None else None
+        hidden = bool(rule.hidden_by) and desired is not None and bool(getattr(desired, rule.hidden_by, None))
+        if rule.write_only or hidden:
+            value = dv
+        elif rule.computed and dv is None:
+            value = None
+        elif rules.model_of(model.model_fields[name].annotation) is not None and rule.keyed_by:
+            value = _overlay_keyed(dv, ov, rule.keyed_by)
+        elif isinstance(dv, BaseModel) or isinstance(ov, BaseModel):
+            value = overlay(dv, ov)
+        elif name == "tags" and isinstance(ov, dict):
+            value = {k: v for k, v in ov.items() if not k.startswith(RESERVED_TAG_PREFIX)} or None
+        else:
+            value = ov
+        if value is not None:
+            out[name] = value
+    if not out:
+        return None
+    return model.model_construct(**out)
+
+
+def _overlay_keyed(desired: list[Any] | None, observed: list[Any] | None, keyed_by: tuple[str, ...]) -> Any:
+    if observed is None:
+        return None
+    by_key = {tuple(getattr(i, k) for k in keyed_by): i for i in desired or ()}
+    items = [overlay(by_key.get(tuple(getattr(o, k) for k in keyed_by)), o) for o in observed]
+    return [i for i in items if i is not None] or None

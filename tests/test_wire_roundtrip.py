@@ -98,3 +98,45 @@ def test_update_rejects_create_only_parameters() -> None:
     assert "not accepted by UpdateContainerGroup" in info.value.message
     with pytest.raises(wire.WireError):
         wire.decode_update_params({"VSwitchId": "vsw-2"})
+
+
+@settings(max_examples=100)
+@given(specs())
+def test_overlay_of_the_own_observation_changes_nothing(spec: ContainerGroupSpec) -> None:
+    """A refresh of an unchanged group writes back inputs that plan as no change."""
+    from eci_provider.plan import plan
+
+    merged = wire.overlay(spec, wire.from_describe(wire.to_describe(spec)))
+    assert plan(spec, merged).action == "noop"
+    assert wire.visible(merged) == wire.visible(spec).model_copy(update={"tags": spec.user_tags() or None})
+
+
+def test_overlay_shows_drift_and_keeps_write_only_inputs() -> None:
+    spec = ContainerGroupSpec.model_validate(
+        {
+            "name": "ab",
+            "termination_grace_period_seconds": 30,
+            "tags": {"a": "1"},
+            "image_registry_credentials": [{"server": "r.example.com", "user_name": "u", "password": "pw"}],
+            "containers": [
+                {"name": "web", "image": "nginx:1", "lifecycle_pre_stop_handler_execs": ["sleep", "1"]},
+                {"name": "gone", "image": "x"},
+            ],
+        }
+    )
+    drifted = ContainerGroupSpec.model_validate(
+        {
+            "name": "ab",
+            "zone_id": "cn-hangzhou-b",
+            "tags": {"a": "2", "eci-provider/owner": "abc"},
+            "containers": [{"name": "web", "image": "nginx:2", "cpu": 0.5}],
+        },
+        context={"observed": True},
+    )
+    merged = wire.overlay(spec, drifted)
+    assert merged.containers[0].image == "nginx:2" and [c.name for c in merged.containers] == ["web"]
+    assert merged.containers[0].lifecycle_pre_stop_handler_execs == ["sleep", "1"]  # write-only: kept
+    assert merged.containers[0].cpu is None and merged.zone_id is None  # the service's choices stay unset
+    assert merged.tags == {"a": "2"}  # the provider's tag is not an input
+    assert merged.termination_grace_period_seconds == 30
+    assert merged.image_registry_credentials == spec.image_registry_credentials
