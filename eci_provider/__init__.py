@@ -1,10 +1,12 @@
 """eci-provider: a declarative reconciler for Alibaba Cloud ECI container groups.
 
-The public surface is small: the spec models, the planner, and (for programs) the Pulumi
-resource.  Everything else is an implementation detail.
+The public surface is small: the spec models (``eci_provider.spec``), the planner
+(``eci_provider.plan.plan``), the client (``eci_provider.client.EciClient``) and, for Pulumi
+programs, the resource (``eci_provider.provider.ContainerGroup``).  The planner function is not
+re-exported here, because it would shadow its own module (``import eci_provider.plan``).
 """
 
-from .plan import Applied, Plan, applied_record, plan
+from .plan import Plan
 from .spec import ContainerGroupSpec
 
-__all__ = ["Applied", "ContainerGroupSpec", "Plan", "applied_record", "plan"]
+__all__ = ["ContainerGroupSpec", "Plan"]

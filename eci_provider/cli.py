@@ -65,6 +65,13 @@ def _cmd_encode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_gen_args(args: argparse.Namespace) -> int:
+    from ._argsgen import render
+
+    sys.stdout.write(render())
+    return 0
+
+
 def _cmd_rules_doc(args: argparse.Namespace) -> int:
     from .rules_doc import render
 
@@ -114,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of a container group spec (schema.json)")
     p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("gen-args", help="print eci_provider/args.py: typed inputs of ContainerGroup for IDEs")
+    p.set_defaults(func=_cmd_gen_args)
 
     p = sub.add_parser("rules-doc", help="print docs/update-rules.md: what changing each field does")
     p.set_defaults(func=_cmd_rules_doc)

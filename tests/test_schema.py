@@ -55,3 +55,20 @@ def test_cli_prints_the_schema() -> None:
         [sys.executable, "-m", "eci_provider.cli", "schema"], capture_output=True, text=True, check=True
     )
     assert json.loads(out.stdout) == json_schema()
+
+
+def test_committed_typed_args_are_current() -> None:
+    from eci_provider._argsgen import render
+
+    assert (ROOT / "eci_provider" / "args.py").read_text() == render(), (
+        "eci_provider/args.py is stale: run `eci-provider gen-args > eci_provider/args.py`"
+    )
+
+
+def test_typed_args_cover_every_field() -> None:
+    from eci_provider import args
+
+    hints = {k: getattr(v, "__forward_arg__", v) for k, v in args.ContainerGroupArgs.__annotations__.items()}
+    assert set(hints) == set(ContainerGroupSpec.model_fields)
+    assert hints["name"].startswith("Required[") and hints["containers"].startswith("Required[")
+    assert "ContainerArgs" in hints["containers"] and not hints["tags"].startswith("Required[")

@@ -1,0 +1,651 @@
+"""Pulumi glue: the dynamic provider and the ``ContainerGroup`` resource.
+
+Only glue lives here; decisions come from :mod:`eci_provider.plan`, cloud work from
+:mod:`eci_provider.apply`.  Things the Pulumi dynamic SDK forces on us, and how they are met
+(see ../shared/reference/pulumi_dynamic.md):
+
+* The provider object is pickled (by reference: it lives in an importable module) into every
+  resource's state.  It therefore holds nothing: settings, credentials and the client live in a
+  module-level runtime that :meth:`ContainerGroupProvider.configure` fills in the provider
+  process, from the stack config (``eci:*``) or the environment.
+* ``diff`` can only say changes/replaces/delete-before-replace.  To put the plan in front of a
+  reviewer, ``check`` adds the input ``planned_change`` (a one-line summary, which
+  ``pulumi preview --diff`` prints as ``~ planned_change: "…" => "…"``) and ``__plan`` (the
+  structured plan, hidden from the text diff, read by ``eci-provider preview-comment``).  The
+  authoritative decision, made by ``diff`` from the last observed state, is also written to
+  stderr, which the engine shows as a diagnostic.
+* ``diff`` returns ``changes=None`` (DIFF_UNKNOWN) when the inputs changed, so the engine adds
+  its own detailed property diff and ``replace_on_changes`` works; and ``changes=True`` when
+  only the observed state differs (drift, a finished instance), because with unchanged inputs
+  the engine would turn DIFF_UNKNOWN into "no change" and drop our replacement.
+* A failed create cannot be reported partially; :func:`apply.create` adopts what an earlier
+  attempt left behind instead.
+* The engine strips secrets before calling the provider and re-marks outputs only by matching
+  top-level input names.  Outputs that are secret by type (registry passwords, config files,
+  digests of secret values) and every observed value under a path the program marked secret
+  are returned with the wire secret sentinel.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import secrets as _secrets
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import BaseModel, SecretStr, ValidationError
+from typing_extensions import Unpack
+
+from . import _canonical, apply, rules, wire
+from .api_errors import NotFoundError
+from .args import ContainerGroupArgs
+from .client import EciClient, RetryPolicy
+from .credentials import Credentials
+from .errors import flatten_errors
+from .plan import Applied, Plan, applied_record, plan
+from .spec import ContainerGroupSpec
+
+__all__ = ["ContainerGroup", "ContainerGroupProvider"]
+
+#: Provider-owned inputs (never part of the spec).
+IDENTITY = "__identity"
+SECRET_PATHS = "__secret_paths"
+PLAN = "__plan"
+SUMMARY = "planned_change"
+PROVIDER = "__provider"
+_INTERNAL_INPUTS = (IDENTITY, SECRET_PATHS, PLAN, SUMMARY, PROVIDER)
+
+#: Outputs the provider computes (everything else in the outputs echoes the inputs).
+OUTPUTS = (
+    "container_group_id",
+    "region_id",
+    "status",
+    "intranet_ip",
+    "internet_ip",
+    "ipv6_address",
+    "events",
+    "restart_counts",
+    "cpu_memory",
+    "observed",
+    "applied_salt",
+    "applied_digests",
+    "applied_secret_digests",
+    "last_plan",
+)
+SPEC_FIELDS = tuple(ContainerGroupSpec.model_fields)
+
+_SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_sig_key
+_SECRET = "1b47061264138c4ac30d75fd1eb44270"  # pulumi.runtime.rpc._special_secret_sig
+_EMBEDDED_DEFAULT_KEY = ("testid", "testsecret")  # what the embedded emulator accepts by default
+
+
+def _secret(value: Any) -> dict[str, Any]:
+    """The wire secret sentinel: ``Output.secret`` cannot be used inside a provider."""
+    return {_SIG: _SECRET, "value": value}
+
+
+# --------------------------------------------------------------------------------------
+# settings and the per-process runtime
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    endpoint: str | None
+    credentials: Credentials
+    #: ``eci:retryMaxAttempts``: attempts per API call under throttling, 5xx or lost answers.
+    retry_max_attempts: int = 10
+    #: ``eci:timeoutSeconds``: how long a create, update or delete may wait for its effect.
+    timeout: float = 1200.0
+
+    @classmethod
+    def from_config(cls, get: Any) -> Settings:
+        """``eci:*`` stack config first, then the standard environment variables."""
+        region = get("eci:region") or os.environ.get("ALIBABA_CLOUD_REGION_ID")
+        if not region:
+            raise ValueError("no region: set eci:region in the stack config (or ALIBABA_CLOUD_REGION_ID)")
+        endpoint = get("eci:endpoint") or os.environ.get("ECI_ENDPOINT") or None
+        ak, sk = get("eci:accessKeyId"), get("eci:accessKeySecret")
+        token = get("eci:securityToken")
+        if endpoint and endpoint.startswith("embedded:") and not (ak or os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")):
+            ak, sk = _EMBEDDED_DEFAULT_KEY  # the local emulator's key pair; there is no cloud account to protect
+        attempts = int(get("eci:retryMaxAttempts") or 10)
+        timeout = float(get("eci:timeoutSeconds") or 1200)
+        return cls(region, endpoint, Credentials.resolve(ak, sk, token), attempts, timeout)
+
+
+class _Runtime:
+    """Settings and the shared client of this provider process (never pickled)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: dict[str, Any] = {}
+        self._settings: Settings | None = None
+        self._client: EciClient | None = None
+
+    def configure(self, config: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._config = dict(config)
+            self._settings = None
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    @property
+    def settings(self) -> Settings:
+        with self._lock:
+            if self._settings is None:
+                self._settings = Settings.from_config(lambda k: self._config.get(k))
+            return self._settings
+
+    @property
+    def client(self) -> EciClient:
+        settings = self.settings
+        with self._lock:
+            if self._client is None:
+                self._client = EciClient(
+                    settings.region,
+                    endpoint=settings.endpoint,
+                    credentials=settings.credentials,
+                    retry=RetryPolicy(max_attempts=settings.retry_max_attempts),
+                )
+            return self._client
+
+
+_runtime = _Runtime()
+
+
+def _log(message: str) -> None:
+    """stderr of a dynamic provider is shown by the engine as a diagnostic (not debug-only)."""
+    print(f"eci-provider: {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------
+# inputs ⇄ spec
+# --------------------------------------------------------------------------------------
+
+
+class Invalid(Exception):
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
+        self.problems = problems
+
+
+def _spec_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k in SPEC_FIELDS and v is not None}
+
+
+def desired_spec(props: Mapping[str, Any]) -> ContainerGroupSpec:
+    """The spec as it is applied: the user's inputs plus the ownership tag."""
+    spec_data = _spec_inputs(props)
+    identity = props.get(IDENTITY)
+    if identity:
+        spec_data["tags"] = {**(spec_data.get("tags") or {}), apply.OWNER_TAG: apply.owner_value(identity)}
+    try:
+        return ContainerGroupSpec.model_validate(spec_data, context={"allow_owner_tag": True})
+    except ValidationError as e:
+        raise Invalid(flatten_errors(e)) from None
+
+
+def _user_spec(props: Mapping[str, Any]) -> ContainerGroupSpec:
+    try:
+        return ContainerGroupSpec.model_validate(_spec_inputs(props), context={"allow_owner_tag": True})
+    except ValidationError as e:
+        raise Invalid(flatten_errors(e)) from None
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, pulumi.output.Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
+def key_paths(spec: ContainerGroupSpec, index_paths: Sequence[str]) -> list[str]:
+    """Turn the program's index paths (``containers[0].environment_vars[2].value``) into the
+    planner's key paths (``containers[web].environment_vars[DB_PASSWORD].value``)."""
+    out = []
+    for path in index_paths:
+        converted = _key_path(spec, path)
+        if converted:
+            out.append(converted)
+    return out
+
+
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _key_path(spec: ContainerGroupSpec, path: str) -> str | None:
+    node: Any = spec
+    parts: list[str] = []
+    plan_: Any = None
+    for name, index in _TOKEN.findall(path):
+        if name and isinstance(node, dict):  # tags: a mapping, keyed by tag key
+            parts[-1] += f"[{name}]"
+            node = node.get(name)
+        elif name:
+            if not isinstance(node, BaseModel) or name not in type(node).model_fields:
+                return None
+            plan_ = _canonical.plan_of(type(node), name)
+            node = getattr(node, name)
+            parts.append(name)
+        else:
+            i = int(index)
+            if not isinstance(node, list) or i >= len(node) or not parts:
+                return None
+            item = node[i]
+            keyed = plan_ is not None and plan_.kind == "keyed" and isinstance(item, BaseModel)
+            parts[-1] += f"[{_canonical.item_key(item, plan_) if keyed else i}]"
+            node = item
+    return ".".join(parts) or None
+
+
+def _applied_from(outs: Mapping[str, Any]) -> Applied | None:
+    salt = outs.get("applied_salt")
+    if not salt:
+        return None
+    digests = dict(outs.get("applied_digests") or {})
+    digests.update(outs.get("applied_secret_digests") or {})
+    return Applied(salt, digests)
+
+
+_SECRET_FIELD_PATHS = tuple(f.path for f in rules.walk(ContainerGroupSpec) if f.secret)
+
+
+def _split_digests(applied: Applied) -> tuple[dict[str, str], dict[str, str]]:
+    """Digests covering a secret field go to a secret output; the rest stay readable, so that a
+    reviewer's tool can tell a changed grace period from an unchanged one."""
+    plain, hidden = {}, {}
+    for path, digest in applied.digests.items():
+        pattern = _pattern(path)
+        covers_secret = any(s == pattern or s.startswith((pattern + ".", pattern + "[]")) for s in _SECRET_FIELD_PATHS)
+        (hidden if covers_secret else plain)[path] = digest
+    return plain, hidden
+
+
+def _pattern(path: str) -> str:
+    """``volumes[cfg].config_file_volume`` → ``volumes[].config_file_volume`` (keys may hold dots)."""
+    out, depth = [], 0
+    for ch in path.replace(_canonical.ORDER, ""):
+        if ch == "[":
+            depth += 1
+            if depth == 1:
+                out.append("[]")
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def _mask_observed(observed: dict[str, Any], secret_fields: set[str]) -> dict[str, Any]:
+    return {k: (_secret(v) if k in secret_fields else v) for k, v in observed.items()}
+
+
+def _protect(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` with every top-level field that holds a secret wrapped in the secret sentinel.
+
+    The provider receives secrets in plain text (it cannot accept secrets) and the engine only
+    re-marks what it sent back afterwards; wrapping them here keeps them secret on the wire as
+    well.  A field holds a secret when it contains a value secret by type (a registry password,
+    a config file) or a path the program marked secret (``__secret_paths``).
+    """
+    marked = {_top(p) for p in props.get(SECRET_PATHS) or () if isinstance(p, str)}
+    out = {}
+    for k, v in props.items():
+        if k == PROVIDER:
+            continue
+        if v is not None and not _is_sentinel(v) and (k in marked or _contains_typed_secret(k, v)):
+            v = _secret(v)
+        out[k] = v
+    return out
+
+
+def _is_sentinel(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(_SIG) == _SECRET
+
+
+def _contains_typed_secret(name: str, value: Any) -> bool:
+    if name == "image_registry_credentials":
+        return bool(value)
+    if name != "volumes":
+        return False
+    return any(
+        p.get("content")
+        for v in value or ()
+        if isinstance(v, dict)
+        for p in ((v.get("config_file_volume") or {}).get("config_file_to_paths") or ())
+        if isinstance(p, dict)
+    )
+
+
+def _outputs(
+    props: Mapping[str, Any],
+    obs: wire.Observed,
+    applied: Applied,
+    last: Plan | None,
+    secret_paths: list[str],
+) -> dict[str, Any]:
+    plain, hidden = _split_digests(applied)
+    secret_fields = {p.split(".", 1)[0].split("[", 1)[0] for p in secret_paths}
+    size = obs.spec.cpu, obs.spec.memory
+    outs = _protect(props)
+    outs.update(
+        {
+            "container_group_id": obs.container_group_id,
+            "region_id": _runtime.settings.region,
+            "status": obs.status,
+            "intranet_ip": obs.intranet_ip,
+            "internet_ip": obs.internet_ip,
+            "ipv6_address": obs.ipv6_address,
+            "events": [
+                {k: e.get(k) for k in ("Type", "Reason", "Message", "LastTimestamp") if e.get(k) is not None}
+                for e in obs.events[-5:]
+            ],
+            "restart_counts": obs.restart_counts,
+            "cpu_memory": {"cpu": size[0], "memory": size[1]},
+            "observed": _mask_observed(obs.spec.model_dump(mode="json", exclude_none=True), secret_fields),
+            "applied_salt": applied.salt,
+            "applied_digests": plain,
+            "applied_secret_digests": _secret(hidden),
+            "last_plan": (last.to_dict() if last is not None else {"action": "create", "summary": "create"}),
+        }
+    )
+    return outs
+
+
+def _dump_inputs(spec: BaseModel) -> dict[str, Any]:
+    """A spec as Pulumi inputs: snake_case names, secrets revealed (the engine re-marks them)."""
+    return _reveal(spec.model_dump(exclude_none=True))
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reveal(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# the provider
+# --------------------------------------------------------------------------------------
+
+
+class ContainerGroupProvider(ResourceProvider):
+    """Reconciles one ECI container group per resource. Holds no state: see :class:`_Runtime`."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        _runtime.configure(req.config._props)
+
+    # -- check ----------------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = _protect(news)
+        if PROVIDER in news:
+            inputs[PROVIDER] = news[PROVIDER]
+        if _has_unknown(_spec_inputs(news)):
+            inputs[SUMMARY] = "unknown until the inputs it depends on are known"
+            inputs[PLAN] = {"action": "unknown"}
+            return CheckResult(inputs, [])
+        try:
+            desired = desired_spec(news)
+        except Invalid as e:
+            return CheckResult(inputs, [CheckFailure(_top(p), f"{p}: {m}") for p, m in e.problems])
+        secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
+        old_inputs = _spec_inputs(_olds)
+        if old_inputs and not _has_unknown(old_inputs):
+            try:
+                before = desired_spec(_olds)
+                p = plan(desired, before, None, secret_paths=secret_paths)
+            except Invalid:
+                p = None
+            inputs[SUMMARY] = p.summary() if p else "replace (the previous inputs no longer validate)"
+            inputs[PLAN] = p.to_dict() if p else {"action": "unknown"}
+        else:
+            inputs[SUMMARY] = "create"
+            inputs[PLAN] = {"action": "create", "summary": "create"}
+        return CheckResult(inputs, [])
+
+    # -- diff -----------------------------------------------------------------------------
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if _has_unknown(_spec_inputs(news)):
+            unknown_create_only = [
+                k
+                for k, v in _spec_inputs(news).items()
+                if _has_unknown(v) and rules.rule_of(ContainerGroupSpec, k).create_only
+            ]
+            return DiffResult(changes=True, replaces=unknown_create_only)
+        p = self._plan(olds, news)
+        name = news.get(IDENTITY, id_)
+        _log(f"{name} ({id_}): {p.summary()}")
+        for reason in p.reasons:
+            _log(f"  - {reason}")
+        for warning in p.warnings:
+            _log(f"  ! {warning}")
+        if p.action == "noop":
+            return DiffResult(changes=False)
+        inputs_changed = _spec_inputs(olds) != _spec_inputs(news)
+        changes: bool | None = None if inputs_changed else True
+        if p.action == "replace":
+            return DiffResult(
+                changes=changes, replaces=list(p.replace_top_fields), delete_before_replace=p.delete_before_replace
+            )
+        return DiffResult(changes=changes, replaces=[], delete_before_replace=False)
+
+    def _plan(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
+        desired = desired_spec(news)
+        secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
+        if olds.get("region_id") and olds["region_id"] != _runtime.settings.region:
+            return Plan(
+                "replace",
+                replace_fields=("region_id",),
+                reasons=(
+                    f"region_id: {olds['region_id']} → {_runtime.settings.region} — the group "
+                    "lives in one region, so it is recreated in the new one",
+                ),
+            )
+        observed = olds.get("observed")
+        current = ContainerGroupSpec.model_validate(observed, context={"observed": True}) if observed else None
+        return plan(desired, current, olds.get("status"), applied=_applied_from(olds), secret_paths=secret_paths)
+
+    # -- create ---------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        desired = desired_spec(props)
+        identity = props.get(IDENTITY) or f"unnamed/{desired.name}"
+        created = apply.create(_runtime.client, desired, identity, timeout=_runtime.settings.timeout)
+        obs = created.observed
+        if created.adopted:
+            _log(f"{identity}: adopted {obs.container_group_id}, left behind by an earlier attempt")
+        applied = applied_record(desired, _secrets.token_hex(8))
+        secret_paths = key_paths(desired, props.get(SECRET_PATHS) or [])
+        return CreateResult(obs.container_group_id, _outputs(props, obs, applied, None, secret_paths))
+
+    # -- update ---------------------------------------------------------------------------
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        desired = desired_spec(news)
+        secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
+        p = self._plan(olds, news)
+        applied = applied_record(desired, olds.get("applied_salt") or _secrets.token_hex(8))
+        client = _runtime.client
+        if p.action == "update":
+            obs = apply.update(client, id_, p, desired, applied, timeout=_runtime.settings.timeout)
+        elif p.action == "noop":
+            found = client.observe(id_)
+            if found is None:
+                raise NotFoundError("NotFound", f"{id_} no longer exists; run `pulumi refresh`")
+            obs = found
+        else:
+            raise RuntimeError(
+                f"{id_} now needs a {p.action} ({p.summary()}), but the engine asked for an update; "
+                "run `pulumi preview` again"
+            )
+        return UpdateResult(_outputs(news, obs, applied, p, secret_paths))
+
+    # -- read (refresh) --------------------------------------------------------------------
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        found = _runtime.client.describe_container_groups([id_])
+        if not found:
+            return ReadResult(None, {})  # gone: the engine drops it from the state
+        obs = wire.observe(found[0])
+        inputs = {k: v for k, v in props.items() if k in _INTERNAL_INPUTS and k != PROVIDER}
+        try:
+            before = _user_spec(props)
+            merged = wire.overlay(before, obs.spec)
+            inputs.update(_dump_inputs(merged))
+        except Invalid:
+            inputs.update(_dump_inputs(obs.spec))
+        applied = _applied_from(props) or Applied(_secrets.token_hex(8), {})
+        secret_paths = list(props.get(SECRET_PATHS) or [])
+        try:
+            paths = key_paths(desired_spec(inputs), secret_paths)
+        except Invalid:
+            paths = []
+        last = props.get("last_plan")
+        outs = _outputs(inputs, obs, applied, None, paths)
+        if last:
+            outs["last_plan"] = last
+        return ReadResult(id_, outs, _protect(inputs))
+
+    # -- delete ---------------------------------------------------------------------------
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        apply.delete(_runtime.client, id_, timeout=_runtime.settings.timeout)
+
+
+def _top(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+# --------------------------------------------------------------------------------------
+# the resource (program side)
+# --------------------------------------------------------------------------------------
+
+
+class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
+    """An ECI container group, reconciled with the least disruptive correct change.
+
+    Inputs are the fields of :class:`~eci_provider.spec.ContainerGroupSpec` by their snake_case
+    names (see ``eci_provider.args.ContainerGroupArgs`` for the typed form), given as ``args``,
+    as keyword arguments, or as a ``spec=ContainerGroupSpec(...)``.
+    """
+
+    container_group_id: pulumi.Output[str]
+    region_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    intranet_ip: pulumi.Output[str]
+    internet_ip: pulumi.Output[str | None]
+    ipv6_address: pulumi.Output[str | None]
+    events: pulumi.Output[list[dict[str, Any]]]
+    restart_counts: pulumi.Output[dict[str, int]]
+    cpu_memory: pulumi.Output[dict[str, float]]
+    observed: pulumi.Output[dict[str, Any]]
+    planned_change: pulumi.Output[str]
+    last_plan: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ContainerGroupArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        spec: ContainerGroupSpec | None = None,
+        **kwargs: Unpack[ContainerGroupArgs],
+    ) -> None:
+        props: dict[str, Any] = {}
+        if spec is not None:
+            props.update(_dump_inputs(spec))
+        props.update(_copy(dict(args or {})))
+        props.update(_copy(kwargs))
+        unknown = sorted(k for k in props if k not in SPEC_FIELDS)
+        if unknown:
+            raise TypeError(
+                f"ContainerGroup({resource_name!r}): unknown input(s) {', '.join(unknown)}; "
+                "see schema.json for the field names"
+            )
+        _wrap_typed_secrets(props)
+        found: list[tuple[str, pulumi.Output[Any]]] = []
+        _find_outputs(props, "", found)
+        props[IDENTITY] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+        props[SECRET_PATHS] = _secret_paths(found)
+        for key in (*OUTPUTS, SUMMARY):
+            props.setdefault(key, None)
+        secret_outputs = ["applied_secret_digests", "image_registry_credentials"]
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret_outputs))
+        super().__init__(ContainerGroupProvider(), resource_name, props, opts)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of the program's dicts and lists (Outputs are shared, not copied), so that wrapping
+    secrets never changes the caller's objects."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    if isinstance(value, BaseModel):
+        return _copy(_reveal(value.model_dump(exclude_none=True)))
+    return value
+
+
+def _wrap_typed_secrets(props: dict[str, Any]) -> None:
+    """Registry passwords and config-file contents are secret whether or not the program says so."""
+    for cred in props.get("image_registry_credentials") or ():
+        if isinstance(cred, dict) and cred.get("password") is not None:
+            cred["password"] = pulumi.Output.secret(cred["password"])
+    for vol in props.get("volumes") or ():
+        if not isinstance(vol, dict):
+            continue
+        for f in (vol.get("config_file_volume") or {}).get("config_file_to_paths") or ():
+            if isinstance(f, dict) and f.get("content") is not None:
+                f["content"] = pulumi.Output.secret(f["content"])
+
+
+def _find_outputs(value: Any, path: str, found: list[tuple[str, pulumi.Output[Any]]]) -> None:
+    if isinstance(value, pulumi.Output):
+        found.append((path, value))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _find_outputs(v, f"{path}.{k}" if path else str(k), found)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _find_outputs(v, f"{path}[{i}]", found)
+
+
+async def _secret_paths(found: list[tuple[str, pulumi.Output[Any]]]) -> list[str]:
+    """Which inputs the program marked secret, by path, so the provider can mask their values in
+    plans and outputs (it only ever sees them in plain text)."""
+    return [path for path, out in found if await out.is_secret()]
+
+
+def provider_size() -> tuple[int, bool]:
+    """Size of the serialized provider as stored in every resource's state, and whether any
+    secret-looking value is inside it (for tests and the provider benchmark)."""
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    blob = serialize_provider(ContainerGroupProvider())
+    raw = base64.b64decode(blob)
+    return len(blob), any(s.encode() in raw for s in ("accessKeySecret", "testsecret", "password"))
+
+
+__all__ += ["Settings", "desired_spec"]

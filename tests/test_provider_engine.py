@@ -1,0 +1,277 @@
+"""End to end through the engine's own protocol: the real ``python -m pulumi.dynamic`` server,
+driven over gRPC like the Pulumi engine drives it, against the emulator over loopback HTTP.
+
+Inputs are what the ``ContainerGroup`` resource really registers (captured under mocks), so the
+program side (secret marking, identity, secret paths, the pickled provider) is covered too.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from emulated import stored_spec
+from engine import Engine, State, plain_text, register, secret, strip_secrets
+
+from eci_provider.client import EciClient
+from eci_provider.credentials import Credentials
+from eci_provider.emulator import EmulatorConfig, serve
+from eci_provider.provider import ContainerGroup, provider_size
+
+PASSWORD = "registry-PASSWORD-1"
+DB_PASS = "db-SECRET-value"
+
+BASE: dict[str, Any] = {
+    "name": "shop-web",
+    "tags": {"team": "shop"},
+    "image_registry_credentials": [{"server": "registry.example.com", "user_name": "bot", "password": PASSWORD}],
+    "volumes": [
+        {
+            "name": "conf",
+            "type": "ConfigFileVolume",
+            "config_file_volume": {"config_file_to_paths": [{"path": "app.conf", "content": "a2V5PXZhbHVl"}]},
+        }
+    ],
+    "init_containers": [{"name": "migrate", "image": "registry.example.com/migrate:1"}],
+    "containers": [
+        {
+            "name": "web",
+            "image": "registry.example.com/web:1",
+            "ports": [{"port": 80}],
+            "volume_mounts": [{"name": "conf", "mount_path": "/etc/app"}],
+            "readiness_probe": {"http_get": {"path": "/ready", "port": 80}},
+        },
+        {"name": "sidecar", "image": "fluent-bit:3"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Any]:
+    with serve(EmulatorConfig(transition_seconds=0.0)) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def engine(server: Any) -> Iterator[Engine]:
+    with Engine() as e:
+        e.configure(
+            {
+                "eci:region": "cn-hangzhou",
+                "eci:endpoint": server.url,
+                "eci:accessKeyId": "testid",
+                "eci:accessKeySecret": secret("testsecret"),
+                "eci:retryMaxAttempts": "3",
+                "eci:timeoutSeconds": "60",
+            }
+        )
+        yield e
+    # Whatever happened, no secret may have reached the wire or the logs in plain text.
+    wire = json.dumps([plain_text(entry) for entry in e.wire_log])
+    for value in (PASSWORD, "testsecret", DB_PASS, "new-registry-PASSWORD"):
+        assert value not in wire, f"{value} leaked on the wire"
+        assert value not in "\n".join(e.stderr), f"{value} leaked to stderr"
+
+
+def program_inputs(name: str, args: dict[str, Any], secret_env: bool = False) -> dict[str, Any]:
+    import pulumi
+
+    def program() -> None:
+        a = copy.deepcopy(args)
+        if secret_env:
+            a["containers"][1].setdefault("environment_vars", []).append(
+                {"key": "DB_PASS", "value": pulumi.Output.secret(DB_PASS)}
+            )
+        ContainerGroup(name, a)
+
+    return register(program)[name]
+
+
+def group(server: Any, gid: str) -> dict[str, Any]:
+    return next(g for g in server.emulator.groups() if g["ContainerGroupId"] == gid)
+
+
+def with_name(name: str, **changes: Any) -> dict[str, Any]:
+    args = copy.deepcopy(BASE)
+    args["name"] = name
+    args.update(changes)
+    return args
+
+
+def test_check_reports_every_bad_field_without_calling_the_api(engine: Engine, server: Any) -> None:
+    before = server.emulator.stats()["requests"]
+    bad = with_name("Bad_Name")
+    bad["containers"][0]["ports"] = [{"port": 0}]
+    bad["tags"] = {f"k{i}": "v" for i in range(20)}  # 20 + the ownership tag = 21
+    _, failures = engine.check("bad", {}, program_inputs("bad", bad))
+    assert {f["property"] for f in failures} >= {"containers"}
+    reasons = " ".join(f["reason"] for f in failures)
+    assert "containers[0].ports[0].port" in reasons
+    bad["containers"][0]["ports"] = [{"port": 80}]
+    _, failures = engine.check("bad", {}, program_inputs("bad", bad))
+    reasons = " ".join(f["reason"] for f in failures)
+    assert "name:" in reasons and "at most 20" in reasons and "ownership tag" in reasons
+    assert server.emulator.stats()["requests"] == before
+
+
+def test_lifecycle_through_the_engine_protocol(engine: Engine, server: Any) -> None:
+    name = "life"
+    inputs = program_inputs(name, with_name("life"), secret_env=True)
+    state, step, _ = engine.up(name, inputs, None)
+    assert step == "create"
+    out = strip_secrets(state.outputs)
+    assert out["status"] == "Running" and out["container_group_id"].startswith("eci-")
+    assert out["planned_change"] == "create"
+    gid = state.id
+    assert group(server, gid)["Spec"]["tags"]["eci-provider/owner"]
+    counts = dict(out["restart_counts"])
+
+    # 3. No perpetual diff.
+    _, step, d = engine.up(name, inputs, state)
+    assert step == "same" and d.changes == 1  # DIFF_NONE
+
+    # 4. An image change: IncrementalUpdate, restarts that container only.
+    args = with_name("life")
+    args["containers"][0]["image"] = "registry.example.com/web:2"
+    inputs2 = program_inputs(name, args, secret_env=True)
+    checked, _ = engine.check(name, state.inputs, inputs2)
+    assert strip_secrets(checked)["planned_change"] == "update (IncrementalUpdate): restarts containers web"
+    state, step, d = engine.up(name, inputs2, state)
+    assert step == "update" and list(d.replaces) == []
+    out = strip_secrets(state.outputs)
+    assert out["last_plan"]["update_type"] == "IncrementalUpdate" and out["last_plan"]["restart"] == "containers"
+    assert out["restart_counts"]["web"] == counts["web"] + 1 and out["restart_counts"]["sidecar"] == counts["sidecar"]
+    assert any("life" in line and "restarts containers web" in line for line in engine_stderr(engine))
+
+    # 5. An init-container change restarts the instance.
+    args["init_containers"][0]["image"] = "registry.example.com/migrate:2"
+    inputs3 = program_inputs(name, args, secret_env=True)
+    before = strip_secrets(state.outputs)["restart_counts"]
+    state, step, _ = engine.up(name, inputs3, state)
+    out = strip_secrets(state.outputs)
+    assert step == "update" and out["last_plan"]["restart"] == "instance"
+    assert all(out["restart_counts"][c] == before[c] + 1 for c in ("web", "sidecar"))
+
+    # 6. A registry password change is a RenewUpdate that restarts nothing.
+    args["image_registry_credentials"][0]["password"] = "new-registry-PASSWORD"
+    inputs4 = program_inputs(name, args, secret_env=True)
+    checked, _ = engine.check(name, state.inputs, inputs4)
+    assert strip_secrets(checked)["planned_change"] == "update (RenewUpdate): restarts nothing"
+    before = strip_secrets(state.outputs)["restart_counts"]
+    state, step, _ = engine.up(name, inputs4, state)
+    assert step == "update" and strip_secrets(state.outputs)["restart_counts"] == before
+    stored = stored_spec(server.emulator, gid)
+    assert stored.image_registry_credentials[0].password.get_secret_value() == "new-registry-PASSWORD"  # type: ignore[index]
+
+    # 8. Out-of-band drift is detected by Read, and the next update repairs it.
+    with EciClient("cn-hangzhou", endpoint=server.url, credentials=Credentials("testid", "testsecret")) as c:
+        c.update_when_ready(gid, {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
+    refreshed = engine.read(name, state)
+    assert refreshed is not None
+    assert strip_secrets(refreshed.outputs)["observed"]["restart_policy"] == "Never"
+    assert strip_secrets(refreshed.inputs)["restart_policy"] == "Never"  # the refresh rewrote the inputs
+    state, step, _ = engine.up(name, inputs4, refreshed)
+    assert step == "update"
+    assert group(server, gid)["Spec"].get("restart_policy", "Always") == "Always"
+
+    # 7. A vSwitch change replaces, creating the new group before deleting the old.
+    args["v_switch_id"] = "vsw-two"
+    inputs5 = program_inputs(name, args, secret_env=True)
+    new_state, step, d = engine.up(name, inputs5, state)
+    assert step == "replace" and list(d.replaces) == ["v_switch_id"] and not d.deleteBeforeReplace
+    assert new_state.id != gid and gid not in [g["ContainerGroupId"] for g in server.emulator.groups()]
+
+    # 9. Delete; a later refresh finds it gone.
+    engine.delete(name, new_state)
+    assert new_state.id not in [g["ContainerGroupId"] for g in server.emulator.groups()]
+    assert engine.read(name, new_state) is None
+
+
+def test_secrets_stay_secret_in_outputs(engine: Engine, server: Any) -> None:
+    inputs = program_inputs("sec", with_name("sec"), secret_env=True)
+    state, _, _ = engine.up("sec", inputs, None)
+    outs = state.outputs
+    # Typed secrets are secret whether or not the program marked them; so is everything the
+    # program marked secret (the DB_PASS env var sits in containers and in the observed spec).
+    for key in ("image_registry_credentials", "volumes", "applied_secret_digests", "containers"):
+        assert isinstance(outs[key], dict) and "value" in outs[key], key
+    assert DB_PASS not in plain_text(outs) and PASSWORD not in plain_text(outs)
+    assert DB_PASS not in json.dumps(strip_secrets(outs)["last_plan"])
+    engine.delete("sec", state)
+
+
+def test_create_under_faults_makes_exactly_one_group(engine: Engine, server: Any) -> None:
+    created_before = server.emulator.stats()["groups_created"]
+    server.emulator.set_faults(throttle_rate=0.3, error_5xx_rate=0.1, drop_create_response_rate=1.0, seed=3)
+    inputs = program_inputs("faulty", with_name("faulty"))
+    checked, _ = engine.check("faulty", {}, inputs)
+    with pytest.raises(Exception, match=r"ReadError|TransportError|RemoteProtocolError"):
+        engine.create("faulty", checked)  # every answer to the create is lost: the RPC fails ...
+    assert server.emulator.stats()["groups_created"] == created_before + 1  # ... after the group was made
+    server.emulator.set_faults(drop_create_response_rate=0.2, seed=4)
+    state = engine.create("faulty", checked)  # the re-run adopts it instead of making a second one
+    server.emulator.set_faults(throttle_rate=0.0, error_5xx_rate=0.0, drop_create_response_rate=0.0)
+    assert server.emulator.stats()["groups_created"] == created_before + 1
+    owned = [g for g in server.emulator.groups() if g["Spec"]["name"] == "faulty"]
+    assert [g["ContainerGroupId"] for g in owned] == [state.id]
+    engine.delete("faulty", state)
+
+
+def test_serialized_provider_is_small_and_holds_no_secret() -> None:
+    size, leaked = provider_size()
+    assert size < 1024 and not leaked
+
+
+def engine_stderr(engine: Engine) -> list[str]:
+    """Lines the provider wrote so far (the engine shows them as diagnostics)."""
+    import os
+    import select
+
+    lines = []
+    stream = engine.proc.stderr
+    assert stream is not None
+    os.set_blocking(stream.fileno(), False)
+    while select.select([stream], [], [], 0.2)[0]:
+        chunk = stream.read()
+        if not chunk:
+            break
+        lines.extend(chunk.splitlines())
+    engine.stderr.extend(lines)
+    return engine.stderr
+
+
+def _unused(state: State) -> None:  # keep the import used for type checkers
+    del state
+
+
+def test_finished_jobs_and_the_preview_fields(engine: Engine, server: Any) -> None:
+    args = with_name("job", restart_policy="Never")
+    inputs = program_inputs("job", args)
+    checked, _ = engine.check("job", {}, inputs)
+    assert (
+        strip_secrets(checked)["planned_change"] == "create" and strip_secrets(checked)["__plan"]["action"] == "create"
+    )
+    state = engine.create("job", checked)
+    server.emulator.force_status(state.id, "Succeeded")
+    state = engine.read("job", state)
+    assert state is not None and strip_secrets(state.outputs)["status"] == "Succeeded"
+
+    # Unchanged: a finished job stays finished.
+    _, step, d = engine.up("job", inputs, state)
+    assert step == "same" and d.changes == 1  # DIFF_NONE
+
+    # Changed: only a new instance can run it. The plan reaches the wire in Check (for the
+    # preview) and the replacement in Diff.
+    args["containers"][0]["image"] = "registry.example.com/web:9"
+    changed = program_inputs("job", args)
+    checked, _ = engine.check("job", state.inputs, changed)
+    plan_on_wire = strip_secrets(checked)["__plan"]
+    assert plan_on_wire["action"] == "update"  # Check compares inputs; the status is Diff's business
+    new_state, step, d = engine.up("job", changed, state)
+    assert step == "replace" and "status" in list(d.replaces) and d.changes == 0  # DIFF_UNKNOWN: inputs changed
+    assert new_state.id != state.id
+    assert any("the instance is Succeeded" in line for line in engine_stderr(engine))
+    engine.delete("job", new_state)
