@@ -56,6 +56,9 @@ class _RequestHandler(WSGIRequestHandler):
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 refuses connections when a provider drives 20 groups
+    # at once; the clients would see resets and retry with backoff.
+    request_queue_size = 128
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host name (getfqdn), which can stall without DNS.
