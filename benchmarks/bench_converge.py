@@ -109,6 +109,7 @@ def main() -> None:
         f"  DescribeContainerGroups rounds shared by waiters: {client.poller.stats.rounds}, "
         f"ids per round {client.poller.stats.ids_polled / max(1, client.poller.stats.rounds):.1f}"
     )
+    print(f"  client retries (throttling, 5xx, transport): {client.retry_stats.retries}")
     print(f"  groups left behind: {len(remaining)}")
 
 

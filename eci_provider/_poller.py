@@ -37,7 +37,7 @@ class PollerStats:
 class BatchPoller:
     describe: Describe
     #: How long a leader waits for other waiters to join its round.
-    gather: float = 0.05
+    gather: float = 0.02
     sleep: Callable[[float], None] = time.sleep
     stats: PollerStats = field(default_factory=PollerStats)
 

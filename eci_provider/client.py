@@ -61,14 +61,24 @@ _SECRET_PARAM_SUFFIXES = (".Password", ".Content")
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """Waiter polling: starts fast, backs off to a few seconds, and starts fast again whenever
-    the status changes, because ECI transitions come in runs (Scheduling → Pending → Running)."""
+    """Waiter polling: fast right after a status change, slower the longer a status lasts.
 
-    initial: float = 0.5
-    factor: float = 1.5
+    The next poll comes after ``fraction`` of the time the group has spent in its current
+    status (at least ``initial``, at most ``maximum``).  So a change is noticed within about
+    ``fraction`` of how long the status lasted (15 %: a 1 s transition is seen within 0.15 s,
+    a 40 s creation within 3 s), and a long wait settles to one poll every few seconds.
+    Compared with a fixed geometric schedule, the delay no longer depends on where the polls
+    happen to fall relative to the transition.
+    """
+
+    initial: float = 0.15
+    fraction: float = 0.15
     maximum: float = 3.0
     #: How long a freshly created group may be missing from Describe before that is an error.
     not_found_grace: float = 30.0
+
+    def interval(self, in_status: float) -> float:
+        return min(self.maximum, max(self.initial, self.fraction * in_status))
 
 
 class EciClient:
@@ -335,11 +345,15 @@ class EciClient:
     def update_when_ready(
         self, group_id: str, params: Mapping[str, str], *, timeout: float = 600.0, client_token: str | None = None
     ) -> None:
-        """UpdateContainerGroup, waiting for Pending/Running first and again on ``IncorrectStatus``."""
+        """UpdateContainerGroup; on ``IncorrectStatus``, wait for Pending/Running and try again.
+
+        The call is tried first rather than after a status poll: the caller has usually just
+        seen the group running, and the service answers IncorrectStatus when it is not, so a
+        poll up front would only cost a Describe round per update.
+        """
         deadline = self._clock() + timeout
         token = client_token or update_token(group_id, params)
         while True:
-            self.wait_updatable(group_id, timeout=max(0.0, deadline - self._clock()))
             try:
                 self.update_container_group(group_id, params, client_token=token)
                 return
@@ -349,6 +363,7 @@ class EciClient:
                         "WaitTimeout", f"{group_id} never became updatable: {e.message}", action="UpdateContainerGroup"
                     ) from None
                 log.debug("update %s: %s; waiting for Pending/Running", group_id, e.code)
+            self.wait_updatable(group_id, timeout=max(0.0, deadline - self._clock()))
 
     # ----------------------------------------------------------------------------------
     # waiters
@@ -366,8 +381,8 @@ class EciClient:
         """Poll until ``done(observed)``; raise GroupFailed when ``fail`` says why, WaitTimeout at
         the deadline.  Polling starts fast, backs off, and starts fast again on a status change."""
         deadline = self._clock() + timeout
-        interval = self.poll.initial
         last_status: str | None = "(none)"
+        since = self._clock()
         while True:
             obs = self.observe(group_id)
             if done(obs):
@@ -383,7 +398,8 @@ class EciClient:
                 )
             status = obs.status if obs else None
             if status != last_status:
-                interval, last_status = self.poll.initial, status
+                last_status, since = status, self._clock()
+            interval = self.poll.interval(self._clock() - since)
             if self._clock() + interval > deadline:
                 raise WaitTimeout(
                     "WaitTimeout",
@@ -391,7 +407,6 @@ class EciClient:
                     action=what,
                 )
             self._sleep(interval)
-            interval = min(interval * self.poll.factor, self.poll.maximum)
 
     def wait_created(self, group_id: str, *, timeout: float = 1200.0, run_to_completion: bool = False) -> wire.Observed:
         """Running (or Succeeded, for groups that run to completion); fail on Failed or

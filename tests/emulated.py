@@ -13,7 +13,7 @@ from eci_provider.emulator.embedded import EmbeddedTransport
 from eci_provider.spec import ContainerGroupSpec
 
 CREDS = Credentials("testid", "testsecret")
-FAST_POLL = PollPolicy(initial=0.02, factor=1.5, maximum=0.2, not_found_grace=5.0)
+FAST_POLL = PollPolicy(initial=0.02, fraction=0.15, maximum=0.2, not_found_grace=5.0)
 FAST_RETRY = RetryPolicy(max_attempts=12, base_delay=0.005, max_delay=0.05, deadline=30.0)
 
 

@@ -301,7 +301,18 @@ def test_wait_created_tolerates_not_listed_yet_then_runs() -> None:
     obs = c.wait_created("eci-1")
     assert obs.status == "Running"
     polls = [s for s in t.sleeps if s != c.poller.gather]  # the rest are the poller's gather windows
-    assert polls[0] == 0.5 and max(polls) <= 3.0
+    assert polls[0] == PollPolicy().initial and max(polls) <= PollPolicy().maximum
+
+
+def test_poll_interval_grows_with_time_in_status() -> None:
+    """A long status is polled slowly; right after a change the waiter polls fast again."""
+    p = PollPolicy(initial=0.15, fraction=0.15, maximum=3.0)
+    assert p.interval(0) == 0.15 and p.interval(10) == pytest.approx(1.5) and p.interval(600) == 3.0
+    t = FakeTime()
+    c = client(Server(describe_sequence(["Pending"] * 30 + ["Running"])), t)
+    c.wait_created("eci-1")
+    polls = [s for s in t.sleeps if s != c.poller.gather]
+    assert polls[0] == 0.15 and polls[-1] > 0.15 and polls == sorted(polls)
 
 
 def test_wait_created_fails_with_events() -> None:
@@ -350,6 +361,13 @@ def test_update_waits_through_incorrect_status() -> None:
     client(server).update_when_ready("eci-1", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
     tokens = {p["ClientToken"] for a, p, _ in server.requests if a == "UpdateContainerGroup"}
     assert state["updates"] == 2 and len(tokens) == 1
+
+
+def test_update_of_a_ready_group_costs_one_call() -> None:
+    """No Describe before the update: the service itself says IncorrectStatus when it must wait."""
+    server = Server(lambda a, p, n: ok())
+    client(server).update_when_ready("eci-1", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
+    assert [a for a, _, _ in server.requests] == ["UpdateContainerGroup"]
 
 
 def test_delete_tolerates_already_gone() -> None:
