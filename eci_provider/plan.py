@@ -34,9 +34,11 @@ __all__ = [
     "UPDATABLE_STATUSES",
     "Applied",
     "Change",
+    "Explanation",
     "Plan",
     "applied_record",
     "plan",
+    "region_move",
 ]
 
 Applied = C.Applied
@@ -78,6 +80,44 @@ class Change:
             return _show(self.new_plain, self.secret)
         return _show(value, self.secret)
 
+    def describe(self) -> str:
+        """``path: old → new``, with secrets masked and unset values read as their default."""
+        return _describe(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly form with display strings only: never a secret, never a digest."""
+        old, new = _sides(self)
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "field": self.field,
+            "item": self.item,
+            "whole": self.whole,
+            "old": old,
+            "new": new,
+            "create_only": self.create_only,
+            "secret": self.secret,
+            "write_only": self.rule.write_only or isinstance(self.old, C.Digest) or isinstance(self.new, C.Digest),
+            "text": _describe(self),
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One line of a plan's reasoning: what differs and the rule that decided its fate.
+
+    Kept apart (rather than as one sentence) so that a report can put the change and the rule
+    in separate columns without parsing text back.
+    """
+
+    what: str
+    why: str = ""
+    #: The changed path this line explains; ``None`` for lines about the group as a whole.
+    path: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.what} — {self.why}" if self.why else self.what
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -89,7 +129,7 @@ class Plan:
     restarted_containers: tuple[str, ...] = ()
     replace_fields: tuple[str, ...] = ()
     delete_before_replace: bool = False
-    reasons: tuple[str, ...] = ()
+    explained: tuple[Explanation, ...] = ()
     calls: tuple[dict[str, str], ...] = ()
     #: Containers an update adds (they start) or removes (they stop); not restarts.
     started_containers: tuple[str, ...] = ()
@@ -99,6 +139,15 @@ class Plan:
     #: Facts that are not changes: inferred rules, unknown write-only values, rounding, waits.
     notes: tuple[str, ...] = ()
     changes: tuple[Change, ...] = field(default=(), repr=False)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The explanations as sentences (for logs and the ``--diff`` summary)."""
+        return tuple(str(e) for e in self.explained)
+
+    def why(self, path: str) -> str:
+        """The rule that decided the fate of the change at ``path`` ("" if none was recorded)."""
+        return next((e.why for e in self.explained if e.path == path), "")
 
     @property
     def replace_top_fields(self) -> tuple[str, ...]:
@@ -147,6 +196,8 @@ class Plan:
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             "summary": self.summary(),
+            "changes": [{**c.to_dict(), "rule": self.why(c.path)} for c in self.changes],
+            "explained": [{"what": e.what, "why": e.why, "path": e.path} for e in self.explained],
         }
 
 
@@ -166,7 +217,8 @@ def plan(
     must never be shown; typed secrets are masked anyway.
     """
     if current is None:
-        return Plan("create", reasons=("no container group exists yet: create it",), notes=_rounding_notes(desired))
+        created = Explanation("no container group exists yet: create it")
+        return Plan("create", explained=(created,), notes=_rounding_notes(desired))
 
     salt = applied.salt if applied else ""
     plain: dict[str, Any] = {}
@@ -192,7 +244,8 @@ def plan(
         notes.append(status_note)
 
     if status in REPLACE_STATUSES:
-        reasons = [f"status: the instance is {status}, so a new one is created (interpretation)"]
+        why = "the instance is not usable, so a new one is created (interpretation)"
+        reasons = [Explanation(f"status: {status}", why, "status")]
         reasons += [_reason(c, "the new instance gets it") for c in changes]
         return _replace(desired, ["status", *(c.path for c in changes)], changes, reasons, notes)
     if not changes:
@@ -217,6 +270,27 @@ def plan(
         ]
         return _replace(desired, replace_paths, changes, reasons, notes)
     return _update(desired, current, dc, cc, changes, notes, status)
+
+
+def region_move(old_region: str | None, new_region: str | None) -> Plan | None:
+    """A replacement when the provider now points at another region (None: same region).
+
+    The region is a provider setting, not part of the spec: a group lives in one region, so a
+    new region means a new group there and the old one deleted.
+    """
+    if not old_region or not new_region or old_region == new_region:
+        return None
+    return Plan(
+        "replace",
+        replace_fields=("region_id",),
+        explained=(
+            Explanation(
+                f"region_id: {old_region} → {new_region}",
+                "a group lives in one region, so it is recreated in the new one",
+                "region_id",
+            ),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -267,7 +341,9 @@ def _diff(
                 _diff(dv, cv, fp.child, sub, f"{path}.{sub}", co, secret, out, item)
         return
     if fp.kind in ("keyed", "tags") and isinstance(d, dict) and isinstance(c, dict):
-        for key in dict.fromkeys([*d, *c]):
+        keys = dict.fromkeys([*d, *c])
+        # Tags are a mapping: report them in key order, whatever order the inputs came in.
+        for key in sorted(keys) if fp.kind == "tags" else keys:
             dv, cv = d.get(key, _NONE), c.get(key, _NONE)
             if dv == cv:
                 continue
@@ -333,10 +409,10 @@ def _under_any(path: str, prefixes: Collection[str]) -> bool:
 # --------------------------------------------------------------------------------------
 
 
-def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any]) -> tuple[list[str], list[Explanation]]:
     """Paths that force a replacement (update-model §5, step 2), with one reason each."""
     paths: list[str] = []
-    reasons: list[str] = []
+    reasons: list[Explanation] = []
     for c in changes:
         if c.create_only:
             paths.append(c.path)
@@ -383,33 +459,41 @@ def _replace(
     desired: ContainerGroupSpec,
     replace_paths: list[str],
     changes: list[Change],
-    reasons: list[str],
+    reasons: list[Explanation],
     notes: list[str],
 ) -> Plan:
     dbr, pin_reasons = _pins(desired)
+    warnings = []
+    if dbr:
+        pinned = ", ".join(e.path for e in pin_reasons if e.path)
+        warnings.append(
+            f"downtime: the old instance is deleted before the new one is created, because {pinned} "
+            "cannot be held by two instances at once (update-model §5)"
+        )
     return Plan(
         "replace",
         replace_fields=tuple(dict.fromkeys(replace_paths)),
         delete_before_replace=dbr,
-        reasons=tuple(reasons) + tuple(pin_reasons),
+        explained=tuple(reasons) + tuple(pin_reasons),
+        warnings=tuple(warnings),
         notes=tuple(notes),
         changes=tuple(changes),
     )
 
 
-def _pins(desired: ContainerGroupSpec) -> tuple[bool, list[str]]:
+def _pins(desired: ContainerGroupSpec) -> tuple[bool, list[Explanation]]:
     """Delete before create when the spec pins something two instances cannot hold at once."""
-    for fp in C.plans(ContainerGroupSpec):
-        if not fp.rule.pins_address:
-            continue
-        value = getattr(desired, fp.name)
-        if value is None or value == "false":
-            continue
-        return True, [
-            f"{fp.name} is set, and two instances cannot hold it at once: the old instance is deleted "
-            "before the new one is created, which means downtime (update-model §5)"
-        ]
-    return False, []
+    pins = [
+        Explanation(
+            f"{fp.name} is set",
+            "two instances cannot hold it at once: the old instance is deleted before the new one is "
+            "created, which means downtime (update-model §5)",
+            fp.name,
+        )
+        for fp in C.plans(ContainerGroupSpec)
+        if fp.rule.pins_address and getattr(desired, fp.name) not in (None, "false")
+    ]
+    return bool(pins), pins
 
 
 def _update(
@@ -478,7 +562,7 @@ def _update(
             c,
             rules_[c.field],
             renew_because,
-            cred_alone_ok and len(groups) > 1,
+            cred_alone_ok,
             restarted,
             desired,
             bool(instance_restart_by),
@@ -496,7 +580,7 @@ def _update(
         why = "the list grows" if _count(cc.get(cred)) is not None else "the old count is unknown"
         warnings.append(f"the registry credential change restarts the instance because {why} (seed 004)")
     if resize:
-        reasons.append(resize)
+        reasons.append(Explanation(*resize))
     inferred = [f for f in instance_restart_by if f == "instance size" or rules_[f].restart_source == "interpretation"]
     if inferred:
         notes.append(
@@ -507,7 +591,7 @@ def _update(
         update_type="RenewUpdate" if "RenewUpdate" in types else "IncrementalUpdate",
         restart=restart,
         restarted_containers=restarted_names,
-        reasons=tuple(reasons),
+        explained=tuple(reasons),
         calls=tuple(calls),
         started_containers=tuple(sorted(started)),
         stopped_containers=tuple(sorted(stopped)),
@@ -519,7 +603,7 @@ def _update(
 
 def _derived_resize(
     desired: ContainerGroupSpec, current: ContainerGroupSpec, by_field: Mapping[str, list[Change]]
-) -> str | None:
+) -> tuple[str, str] | None:
     """When cpu/memory are left to the service, the instance size follows the containers' total;
     a container change that alters it resizes the instance, which is treated like a cpu/memory
     change: an instance restart (interpretation, as in update-model §4 for Cpu/Memory)."""
@@ -535,9 +619,9 @@ def _derived_resize(
         return None
     rule = C.plan_of(ContainerGroupSpec, "cpu").rule
     return (
-        f"instance size: {before[0]:g} vCPU/{before[1]:g} GiB → {after[0]:g} vCPU/{after[1]:g} GiB — cpu/memory are "
-        f"not set, so the size follows the containers' total; the service resizes the instance, which restarts it "
-        f"({rule.restart_source or rule.source})"
+        f"instance size: {before[0]:g} vCPU/{before[1]:g} GiB → {after[0]:g} vCPU/{after[1]:g} GiB",
+        "cpu/memory are not set, so the size follows the containers' total; the service resizes the "
+        f"instance, which restarts it ({rule.restart_source or rule.source})",
     )
 
 
@@ -647,6 +731,22 @@ def _absent(c: Change) -> str:
     return "(unset)"
 
 
+def _sides(c: Change) -> tuple[str | None, str | None]:
+    """The old and new values as display strings; ``None`` for the side of an item that does
+    not exist (added or removed whole)."""
+    item = c.whole or c.path.endswith("]") or isinstance(c.new if c.kind == "added" else c.old, Mapping)
+    write_only = isinstance(c.old, C.Digest) or isinstance(c.new, C.Digest)
+    if c.kind == "added":
+        hidden = isinstance(c.new, C.Digest) and c.new_plain is None
+        return (None if item else _absent(c)), ("(write-only)" if hidden else c.show(c.new))
+    if c.kind == "removed":
+        return (c.show(c.old) if not isinstance(c.old, C.Digest) else "(write-only)"), (None if item else _absent(c))
+    if write_only:
+        new = c.show(c.new) if c.new_plain is not None or c.secret else "(changed)"
+        return "(last applied, write-only)", new
+    return c.show(c.old), c.show(c.new)
+
+
 def _describe(c: Change) -> str:
     item = c.whole or c.path.endswith("]") or isinstance(c.new if c.kind == "added" else c.old, Mapping)
     if c.kind == "added":
@@ -689,19 +789,19 @@ def _explain_list(old: tuple[Any, ...], new: tuple[Any, ...]) -> str:
     return ", ".join(parts)
 
 
-def _reason(c: Change, verdict: str) -> str:
-    return f"{_describe(c)} — {verdict}"
+def _reason(c: Change, verdict: str) -> Explanation:
+    return Explanation(_describe(c), verdict, c.path)
 
 
 def _update_reason(
     c: Change,
     top_rule: Rule,
     renew_because: list[Change],
-    cred_split: bool,
+    cred_alone: bool,
     restarted: set[str],
     desired: ContainerGroupSpec,
     instance_restarts: bool = False,
-) -> str:
+) -> Explanation:
     api = top_rule.update_name or top_rule.api
     mode = {
         ListMode.FULL: f"{api} is always sent in full (seed 004)",
@@ -719,10 +819,10 @@ def _update_reason(
     if restarts is Restart.NONE:
         parts.append(f"restarts nothing ({src})")
     elif restarts is Restart.INSTANCE:
-        if top_rule.no_restart_if_alone_not_growing and cred_split:
-            parts.append("sent alone and not growing, so it restarts nothing (seed 004)")
+        if top_rule.no_restart_if_alone_not_growing and cred_alone:
+            parts.append("sent in a call of its own and not growing, so it restarts nothing (seed 004)")
         elif top_rule.no_restart_if_alone_not_growing:
-            parts.append("restarts the instance unless sent alone without growing (seed 004)")
+            parts.append("the list grows (or its old size is unknown), so it restarts the instance (seed 004)")
         else:
             parts.append(f"restarts the instance ({src})")
     elif restarts is Restart.CHANGED_CONTAINERS:
@@ -743,7 +843,7 @@ def _update_reason(
             if any(m.name == vol for m in x.volume_mounts or ()) and x.name in restarted
         )
         parts.append(f"restarts the containers that mount it: {', '.join(users) or 'none'} ({src})")
-    return f"{_describe(c)} — " + "; ".join(parts)
+    return Explanation(_describe(c), "; ".join(parts), c.path)
 
 
 def _rounding_notes(desired: ContainerGroupSpec) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ last applied, exactly as the provider plans.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from eci_provider import wire
-from eci_provider.plan import Plan, applied_record, plan
+from eci_provider.plan import Plan, applied_record, plan, region_move
 from eci_provider.spec import ContainerGroupSpec
 
 BASE: dict[str, Any] = {
@@ -495,3 +496,43 @@ def test_write_only_without_a_record_is_unknown_not_a_diff() -> None:
 def test_create_plan() -> None:
     p = plan(ContainerGroupSpec.model_validate(BASE), None)
     assert p.action == "create" and p.calls == ()
+
+
+def test_downtime_is_a_warning_and_names_what_is_pinned() -> None:
+    p = run(next(r for r in ROWS if r.delete_first))
+    assert p.delete_before_replace
+    assert [w for w in p.warnings if w.startswith("downtime")] == [
+        "downtime: the old instance is deleted before the new one is created, because private_ip_address "
+        "cannot be held by two instances at once (update-model §5)"
+    ]
+
+
+def test_each_change_has_its_rule_and_a_json_form_without_secrets() -> None:
+    base = copy.deepcopy(BASE) | {
+        "image_registry_credentials": [{"server": "r.example.com", "user_name": "u", "password": "pw-one"}]
+    }
+    current, applied = current_of(base)
+    desired = copy.deepcopy(base)
+    desired["image_registry_credentials"][0]["password"] = "pw-two"
+    web(desired)["image"] = "nginx:1.27"
+    p = plan(ContainerGroupSpec.model_validate(desired), current, "Running", applied=applied)
+    d = p.to_dict()
+    assert "pw-one" not in json.dumps(d) and "pw-two" not in json.dumps(d)
+    by_path = {c["path"]: c for c in d["changes"]}
+    image = by_path["containers[web].image"]
+    assert (image["old"], image["new"], image["kind"], image["item"]) == ("nginx:1.25", "nginx:1.27", "changed", "web")
+    assert image["rule"] == p.why("containers[web].image") and "container web is re-created" in image["rule"]
+    cred = by_path["image_registry_credentials[r.example.com]"]
+    assert cred["write_only"] and "call of its own" in cred["rule"]
+    assert cred["new"] == "{user_name=u, password=[secret]}", cred["new"]
+    assert [e["path"] for e in d["explained"]] == [c.path for c in p.changes]
+    assert p.reasons == tuple(f"{e['what']} — {e['why']}" for e in d["explained"])
+
+
+def test_region_move_is_a_replacement() -> None:
+    assert region_move("cn-hangzhou", "cn-hangzhou") is None and region_move(None, "cn-beijing") is None
+    p = region_move("cn-hangzhou", "cn-beijing")
+    assert p is not None and p.action == "replace" and p.replace_top_fields == ("region_id",)
+    assert p.reasons == (
+        "region_id: cn-hangzhou → cn-beijing — a group lives in one region, so it is recreated in the new one",
+    )
