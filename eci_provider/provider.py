@@ -30,11 +30,10 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import secrets as _secrets
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,13 +52,14 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, SecretStr, ValidationError
 from typing_extensions import Unpack
 
-from . import _canonical, apply, rules, wire
+from . import _canonical, _redaction, apply, rules, wire
+from ._redaction import key_paths
 from .api_errors import NotFoundError
 from .args import ContainerGroupArgs
 from .client import EciClient, RetryPolicy
 from .credentials import Credentials
 from .errors import flatten_errors
-from .plan import Applied, Plan, applied_record, plan
+from .plan import Applied, Plan, applied_record, plan, region_move
 from .spec import ContainerGroupSpec
 
 __all__ = ["ContainerGroup", "ContainerGroupProvider"]
@@ -68,9 +68,11 @@ __all__ = ["ContainerGroup", "ContainerGroupProvider"]
 IDENTITY = "__identity"
 SECRET_PATHS = "__secret_paths"
 PLAN = "__plan"
+#: Fields holding secrets, with only the secret values taken out (see :mod:`._redaction`).
+REDACTED = "__redacted"
 SUMMARY = "planned_change"
 PROVIDER = "__provider"
-_INTERNAL_INPUTS = (IDENTITY, SECRET_PATHS, PLAN, SUMMARY, PROVIDER)
+_INTERNAL_INPUTS = (IDENTITY, SECRET_PATHS, PLAN, REDACTED, SUMMARY, PROVIDER)
 
 #: Outputs the provider computes (everything else in the outputs echoes the inputs).
 OUTPUTS = (
@@ -220,45 +222,6 @@ def _has_unknown(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_unknown(v) for v in value)
     return False
-
-
-def key_paths(spec: ContainerGroupSpec, index_paths: Sequence[str]) -> list[str]:
-    """Turn the program's index paths (``containers[0].environment_vars[2].value``) into the
-    planner's key paths (``containers[web].environment_vars[DB_PASSWORD].value``)."""
-    out = []
-    for path in index_paths:
-        converted = _key_path(spec, path)
-        if converted:
-            out.append(converted)
-    return out
-
-
-_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _key_path(spec: ContainerGroupSpec, path: str) -> str | None:
-    node: Any = spec
-    parts: list[str] = []
-    plan_: Any = None
-    for name, index in _TOKEN.findall(path):
-        if name and isinstance(node, dict):  # tags: a mapping, keyed by tag key
-            parts[-1] += f"[{name}]"
-            node = node.get(name)
-        elif name:
-            if not isinstance(node, BaseModel) or name not in type(node).model_fields:
-                return None
-            plan_ = _canonical.plan_of(type(node), name)
-            node = getattr(node, name)
-            parts.append(name)
-        else:
-            i = int(index)
-            if not isinstance(node, list) or i >= len(node) or not parts:
-                return None
-            item = node[i]
-            keyed = plan_ is not None and plan_.kind == "keyed" and isinstance(item, BaseModel)
-            parts[-1] += f"[{_canonical.item_key(item, plan_) if keyed else i}]"
-            node = item
-    return ".".join(parts) or None
 
 
 def _applied_from(outs: Mapping[str, Any]) -> Applied | None:
@@ -416,10 +379,11 @@ class ContainerGroupProvider(ResourceProvider):
             return CheckResult(inputs, [CheckFailure(_top(p), f"{p}: {m}") for p, m in e.problems])
         secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
         old_inputs = _spec_inputs(_olds)
+        before: ContainerGroupSpec | None = None
         if old_inputs and not _has_unknown(old_inputs):
             try:
                 before = desired_spec(_olds)
-                p = plan(desired, before, None, secret_paths=secret_paths)
+                p: Plan | None = plan(desired, before, None, secret_paths=secret_paths)
             except Invalid:
                 p = None
             inputs[SUMMARY] = p.summary() if p else "replace (the previous inputs no longer validate)"
@@ -427,6 +391,7 @@ class ContainerGroupProvider(ResourceProvider):
         else:
             inputs[SUMMARY] = "create"
             inputs[PLAN] = {"action": "create", "summary": "create"}
+        inputs[REDACTED] = _redaction.views(desired, secret_paths, before)
         return CheckResult(inputs, [])
 
     # -- diff -----------------------------------------------------------------------------
@@ -458,15 +423,9 @@ class ContainerGroupProvider(ResourceProvider):
     def _plan(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
         desired = desired_spec(news)
         secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
-        if olds.get("region_id") and olds["region_id"] != _runtime.settings.region:
-            return Plan(
-                "replace",
-                replace_fields=("region_id",),
-                reasons=(
-                    f"region_id: {olds['region_id']} → {_runtime.settings.region} — the group "
-                    "lives in one region, so it is recreated in the new one",
-                ),
-            )
+        moved = region_move(olds.get("region_id"), _runtime.settings.region)
+        if moved is not None:
+            return moved
         observed = olds.get("observed")
         current = ContainerGroupSpec.model_validate(observed, context={"observed": True}) if observed else None
         return plan(desired, current, olds.get("status"), applied=_applied_from(olds), secret_paths=secret_paths)
@@ -524,7 +483,10 @@ class ContainerGroupProvider(ResourceProvider):
         except Invalid:
             paths = []
         last = props.get("last_plan")
-        outs = _outputs(inputs, obs, applied, None, paths)
+        # The outputs keep echoing what was last *applied*; only ``observed`` takes the cloud's
+        # values.  Their difference is drift, which a preview report can then point out.
+        applied_echo = {k: v for k, v in props.items() if k in SPEC_FIELDS}
+        outs = _outputs({**inputs, **applied_echo} if applied_echo else inputs, obs, applied, None, paths)
         if last:
             outs["last_plan"] = last
         return ReadResult(id_, outs, _protect(inputs))
