@@ -115,6 +115,40 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_preview_comment(args: argparse.Namespace) -> int:
+    """Exit 0, or 1 when a ``--fail-on`` condition is met (the report is written either way),
+    or 2 when the input is not a preview document."""
+    from .preview import FAIL_ON, PreviewError, analyse, gate, render_json, render_markdown
+
+    fail_on = [c.strip() for c in (args.fail_on or "").split(",") if c.strip()]
+    unknown = [c for c in fail_on if c not in FAIL_ON]
+    if unknown:
+        choices = ", ".join(FAIL_ON)
+        print(f"--fail-on: unknown condition(s) {', '.join(unknown)}; choose from {choices}", file=sys.stderr)
+        return 2
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
+        report = analyse(json.loads(text))
+    except OSError as e:
+        print(f"{args.file}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as e:
+        print(f"{args.file}: not JSON ({e}); pass the output of `pulumi preview --json`", file=sys.stderr)
+        return 2
+    except PreviewError as e:
+        print(f"{args.file}: {e}", file=sys.stderr)
+        return 2
+    rendered = render_json(report, fail_on) if args.format == "json" else render_markdown(report, fail_on)
+    if args.output:
+        Path(args.output).write_text(rendered)
+    else:
+        sys.stdout.write(rendered)
+    hits = gate(report, fail_on)
+    for hit in hits:
+        print(f"fail-on {hit}", file=sys.stderr)
+    return 1 if hits else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eci-provider", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -136,6 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="spec file, or - for stdin")
     p.add_argument("--region", default="cn-hangzhou", help="RegionId (default: %(default)s)")
     p.set_defaults(func=_cmd_encode)
+
+    p = sub.add_parser(
+        "preview-comment",
+        help="render `pulumi preview --json` as a pull-request report: update types, restarts, replacements",
+    )
+    p.add_argument("file", nargs="?", default="-", help="the preview JSON, or - for stdin (default)")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default: %(default)s")
+    p.add_argument("--output", "-o", help="write the report here instead of stdout")
+    p.add_argument(
+        "--fail-on",
+        metavar="LIST",
+        help="exit 1 when any of these happen (comma-separated): "
+        "create, update, replace, delete, instance-restart, container-restart, warning, drift, unanalysed",
+    )
+    p.set_defaults(func=_cmd_preview_comment)
 
     p = sub.add_parser("emulator", help="serve a local ECI emulator on 127.0.0.1 until interrupted (docs/emulator.md)")
     p.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")

@@ -11,9 +11,11 @@ Only glue lives here; decisions come from :mod:`eci_provider.plan`, cloud work f
 * ``diff`` can only say changes/replaces/delete-before-replace.  To put the plan in front of a
   reviewer, ``check`` adds the input ``planned_change`` (a one-line summary, which
   ``pulumi preview --diff`` prints as ``~ planned_change: "…" => "…"``) and ``__plan`` (the
-  structured plan, hidden from the text diff, read by ``eci-provider preview-comment``).  The
-  authoritative decision, made by ``diff`` from the last observed state, is also written to
-  stderr, which the engine shows as a diagnostic.
+  structured plan, hidden from the text diff) and ``__redacted`` (inputs that hold secrets, with
+  only the secret values taken out, because Pulumi prints such an input whole as
+  ``[secret]``).  ``eci-provider preview-comment`` re-runs the planner from these and the
+  previous outputs.  The authoritative decision, made by ``diff`` from the last observed state,
+  is also written to stderr, which the engine shows as a diagnostic.
 * ``diff`` returns ``changes=None`` (DIFF_UNKNOWN) when the inputs changed, so the engine adds
   its own detailed property diff and ``replace_on_changes`` works; and ``changes=True`` when
   only the observed state differs (drift, a finished instance), because with unchanged inputs

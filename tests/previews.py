@@ -1,0 +1,443 @@
+"""Build ``pulumi preview --json`` documents from the real provider, for the report's golden tests.
+
+No Pulumi CLI can run here, so the digests are assembled the way the engine assembles them
+(../shared/reference/pulumi_dynamic.md §4: ``PreviewDigest``, ``PreviewStep``, ``ResourceV3``,
+secrets printed as ``"[secret]"``), from real data: each group is created by the provider
+process through :class:`engine.Engine` against the emulator, changed programs go through the
+provider's Check and Diff, and the step's ``op``, ``replaceReasons``, ``diffReasons`` and
+``detailedDiff`` follow from the Diff answer as §4.2 describes.  Resources that are not ours are
+added by hand in the same format.
+
+Run ``.venv/bin/python tests/previews.py`` to regenerate ``tests/data/previews/*.json``; the
+golden reports next to them are then rewritten by ``pytest tests/test_preview.py --regen``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from engine import TYPE, UNKNOWN, Engine, State, is_secret, register, secret, strip_secrets
+from pulumi.runtime.proto import provider_pb2
+
+from eci_provider.emulator import EmulatorConfig, serve
+from eci_provider.provider import ContainerGroup
+
+DATA = Path(__file__).resolve().parent / "data" / "previews"
+PROJECT, STACK = "eci-shop", "prod"
+PROVIDER_URN = (
+    f"urn:pulumi:{STACK}::{PROJECT}::pulumi:providers:pulumi-python::default::6f1c0b9e-0000-4000-8000-000000000001"
+)
+REGISTRY = "registry.example.com"
+PASSWORD_OLD, PASSWORD_NEW = "Registry-Pass-2025", "Registry-Pass-2026"
+DB_PASSWORD_OLD, DB_PASSWORD_NEW = "db-pass-old-1", "db-pass-new-2"
+#: Every secret the documents are built with: none may appear in them or in a report.
+SECRETS = (PASSWORD_OLD, PASSWORD_NEW, DB_PASSWORD_OLD, DB_PASSWORD_NEW, "testsecret")
+
+
+def base(name: str, **changes: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": name,
+        "cpu": 1.0,
+        "memory": 2.0,
+        "restart_policy": "Always",
+        "tags": {"app": "shop", "env": STACK},
+        "containers": [
+            {
+                "name": "web",
+                "image": f"{REGISTRY}/shop/web:1.4",
+                "cpu": 0.5,
+                "memory": 1.0,
+                "ports": [{"port": 80}],
+                "readiness_probe": {"http_get": {"path": "/healthz", "port": 80}},
+            },
+            {"name": "logs", "image": "fluent-bit:3.0", "cpu": 0.5, "memory": 1.0},
+        ],
+    }
+    spec.update(copy.deepcopy(changes))
+    return spec
+
+
+def creds(*passwords: str) -> list[dict[str, Any]]:
+    servers = [REGISTRY, "mirror.example.com"]
+    return [{"server": servers[i], "user_name": "shop-ci", "password": pw} for i, pw in enumerate(passwords)]
+
+
+def registered(name: str, args: Mapping[str, Any], secret_env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What ``ContainerGroup(name, args)`` registers; ``secret_env`` values are Output.secret."""
+
+    def program() -> None:
+        a = copy.deepcopy(dict(args))
+        for key, value in (secret_env or {}).items():
+            a["containers"][0].setdefault("environment_vars", []).append(
+                {"key": key, "value": pulumi.Output.secret(value)}
+            )
+        ContainerGroup(name, a)
+
+    return register(program, project=PROJECT, stack=STACK)[name]
+
+
+# --------------------------------------------------------------------------------------
+# the digest, as pkg/backend/display/json.go writes it
+# --------------------------------------------------------------------------------------
+
+
+def massage(value: Any) -> Any:
+    """``MassageSecrets(v, false)``: every secret value printed as ``"[secret]"``."""
+    if is_secret(value):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {k: massage(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [massage(v) for v in value]
+    return value
+
+
+def urn(name: str, type_: str = TYPE) -> str:
+    return f"urn:pulumi:{STACK}::{PROJECT}::{type_}::{name}"
+
+
+def printed(doc: Any, show_secrets: bool = False) -> Any:
+    """The digest as printed: secrets as ``"[secret]"``, or in plain text with ``--show-secrets``."""
+    return strip_secrets(doc) if show_secrets else massage(doc)
+
+
+def resource(name: str, id_: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``ResourceV3``, secrets still marked (see :func:`printed`)."""
+    ins, outs = copy.deepcopy(dict(inputs)), copy.deepcopy(dict(outputs))
+    for props in (ins, outs):
+        if "__provider" in props:
+            props["__provider"] = secret("gASV-pickled-provider")  # the provider is a secret input
+    return {
+        "urn": urn(name),
+        "custom": True,
+        "id": id_,
+        "type": TYPE,
+        "inputs": ins,
+        "outputs": outs,
+        "provider": PROVIDER_URN,
+    }
+
+
+def _input_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k in dict.fromkeys([*old, *new]):
+        a, b = strip_secrets(old.get(k)), strip_secrets(new.get(k))
+        if a == b:
+            continue
+        out[k] = {"kind": "add" if a is None else "delete" if b is None else "update", "inputDiff": True}
+    return out
+
+
+def preview_step(name: str, state: State, checked: Mapping[str, Any], diff: Any) -> dict[str, Any] | None:
+    """The step the engine shows for a Diff answer (None: "same", which is not shown)."""
+    kind = provider_pb2.DiffResponse.DiffChanges.Name(diff.changes)
+    input_diff = _input_diff(state.inputs, checked)
+    if kind == "DIFF_NONE" or (kind == "DIFF_UNKNOWN" and not input_diff):
+        return None
+    op = "replace" if diff.replaces else "update"
+    step: dict[str, Any] = {
+        "op": op,
+        "urn": urn(name),
+        "provider": PROVIDER_URN,
+        "oldState": resource(name, state.id, state.inputs, state.outputs),
+        # In a preview, outputs of an update or replace are just the inputs (§4.1).
+        "newState": resource(name, state.id if op == "update" else "", checked, checked),
+    }
+    if kind == "DIFF_UNKNOWN":
+        step["diffReasons"] = list(input_diff)
+    if diff.replaces:
+        step["replaceReasons"] = list(diff.replaces)
+    step["detailedDiff"] = input_diff if kind == "DIFF_UNKNOWN" else None
+    return step
+
+
+def create_step(name: str, checked: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "op": "create",
+        "urn": urn(name),
+        "provider": PROVIDER_URN,
+        "newState": resource(name, "", checked, checked),
+        "detailedDiff": None,
+    }
+
+
+def delete_step(name: str, state: State) -> dict[str, Any]:
+    return {
+        "op": "delete",
+        "urn": urn(name),
+        "provider": PROVIDER_URN,
+        "oldState": resource(name, state.id, state.inputs, state.outputs),
+        "detailedDiff": None,
+    }
+
+
+def root_step() -> dict[str, Any]:
+    stack_urn = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"
+    state = {"urn": stack_urn, "custom": False, "type": "pulumi:pulumi:Stack", "inputs": {}, "outputs": {}}
+    return {"op": "same", "urn": stack_urn, "oldState": state, "newState": state, "detailedDiff": None}
+
+
+def foreign_steps() -> list[dict[str, Any]]:
+    """Resources of other providers, in the same format: listed by the report, not analysed."""
+    bucket = f"urn:pulumi:{STACK}::{PROJECT}::aws:s3/bucketV2:BucketV2::shop-assets"
+    password = f"urn:pulumi:{STACK}::{PROJECT}::random:index/randomPassword:RandomPassword::db-password"
+    other_dynamic = f"urn:pulumi:{STACK}::{PROJECT}::pulumi-python:dynamic:Resource::dns-record"
+    return [
+        {
+            "op": "update",
+            "urn": bucket,
+            "oldState": {
+                "urn": bucket,
+                "custom": True,
+                "id": "shop-assets-1a2b",
+                "type": "aws:s3/bucketV2:BucketV2",
+                "inputs": {"tags": {"env": "prod"}},
+                "outputs": {"tags": {"env": "prod"}},
+            },
+            "newState": {
+                "urn": bucket,
+                "custom": True,
+                "id": "shop-assets-1a2b",
+                "type": "aws:s3/bucketV2:BucketV2",
+                "inputs": {"tags": {"env": "prod", "team": "shop"}},
+                "outputs": {},
+            },
+            "diffReasons": ["tags"],
+            "detailedDiff": {"tags.team": {"kind": "add", "inputDiff": True}},
+        },
+        {
+            "op": "create",
+            "urn": password,
+            "newState": {
+                "urn": password,
+                "custom": True,
+                "type": "random:index/randomPassword:RandomPassword",
+                "inputs": {"length": 24},
+                "outputs": {"length": 24, "result": "[secret]"},
+            },
+            "detailedDiff": None,
+        },
+        {
+            "op": "update",
+            "urn": other_dynamic,
+            "oldState": {
+                "urn": other_dynamic,
+                "custom": True,
+                "id": "rec-1",
+                "type": "pulumi-python:dynamic:Resource",
+                "inputs": {"__provider": "[secret]", "ttl": 60},
+                "outputs": {"ttl": 60},
+            },
+            "newState": {
+                "urn": other_dynamic,
+                "custom": True,
+                "id": "rec-1",
+                "type": "pulumi-python:dynamic:Resource",
+                "inputs": {"__provider": "[secret]", "ttl": 300},
+                "outputs": {"ttl": 300},
+            },
+            "detailedDiff": None,
+        },
+    ]
+
+
+def digest(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    summary: dict[str, int] = {}
+    for s in steps:
+        summary[s["op"]] = summary.get(s["op"], 0) + 1
+    summary["same"] = summary.get("same", 0) + 3  # groups and resources left alone (not shown)
+    return {
+        "config": {
+            "eci:region": "cn-hangzhou",
+            "eci:accessKeyId": "LTAI5tExampleKeyId",
+            "eci:accessKeySecret": "[secret]",
+            "eci-shop:imageTag": "1.5",
+            "eci-shop:registryPassword": "[secret]",
+        },
+        "steps": steps,
+        "diagnostics": [],
+        "duration": 4_210_000_000,
+        "changeSummary": summary,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# scenarios: (name, old program args, new program args or None for delete, options)
+# --------------------------------------------------------------------------------------
+
+
+Args = dict[str, Any]
+
+
+def scenarios() -> list[tuple[str, Args | None, Args | None, dict[str, Any]]]:
+    """The mixed preview: every kind of update, replacements, a create, a delete, secrets."""
+    never = base("batch", restart_policy="Never")
+    never_new = copy.deepcopy(never)
+    never_new["containers"][0]["image"] = f"{REGISTRY}/shop/web:1.5"
+    web = base("shop-web")
+    web["containers"][0]["image"] = f"{REGISTRY}/shop/web:1.5"
+    init = base("shop-init", init_containers=[{"name": "migrate", "image": f"{REGISTRY}/shop/migrate:1.4"}])
+    init_new = copy.deepcopy(init)
+    init_new["init_containers"][0]["image"] = f"{REGISTRY}/shop/migrate:1.5"
+    db_new = base("db", private_ip_address="192.168.10.20", ephemeral_storage=30)
+    return [
+        ("shop-tags", base("shop-tags"), base("shop-tags", tags={"app": "shop", "env": STACK, "cost": "retail"}), {}),
+        ("shop-web", base("shop-web"), web, {}),
+        ("shop-init", init, init_new, {}),
+        (
+            "shop-creds",
+            base("shop-creds", image_registry_credentials=creds(PASSWORD_OLD)),
+            base("shop-creds", image_registry_credentials=creds(PASSWORD_NEW)),
+            {},
+        ),
+        (
+            "shop-mirror",
+            base("shop-mirror", image_registry_credentials=creds(PASSWORD_OLD)),
+            base("shop-mirror", image_registry_credentials=creds(PASSWORD_OLD, PASSWORD_OLD)),
+            {},
+        ),
+        ("api", base("api"), base("api"), {"secret_env": (DB_PASSWORD_OLD, DB_PASSWORD_NEW)}),
+        ("batch", never, never_new, {}),
+        ("cache", base("cache", host_name="cache-a"), base("cache", host_name="cache-b"), {}),
+        ("db", base("db", private_ip_address="192.168.10.20", ephemeral_storage=20), db_new, {}),
+        ("drifted", base("drifted"), base("drifted"), {"drift": True}),
+        ("shop-unchanged", base("shop-unchanged"), base("shop-unchanged"), {}),
+        ("rollout", base("rollout"), base("rollout"), {"unknown": True}),
+        ("new-worker", None, base("new-worker"), {}),
+        ("legacy", base("legacy"), None, {}),
+    ]
+
+
+@contextmanager
+def provider() -> Iterator[tuple[Engine, Any]]:
+    with serve(EmulatorConfig(transition_seconds=0.0)) as server, Engine(project=PROJECT, stack=STACK) as e:
+        e.configure(
+            {
+                "eci:region": "cn-hangzhou",
+                "eci:endpoint": server.url,
+                "eci:accessKeyId": "testid",
+                "eci:accessKeySecret": secret("testsecret"),
+                "eci:timeoutSeconds": "60",
+            }
+        )
+        yield e, server
+
+
+def _drift(server: Any, state: State) -> None:
+    """Change the group outside Pulumi: someone bumps the log shipper by hand."""
+    from eci_provider import apply
+    from eci_provider.client import EciClient
+    from eci_provider.credentials import Credentials
+    from eci_provider.plan import applied_record, plan
+
+    with EciClient("cn-hangzhou", endpoint=server.url, credentials=Credentials("testid", "testsecret")) as c:
+        obs = c.observe(state.id)
+        assert obs is not None
+        cur = obs.spec
+        bumped = {"image": "fluent-bit:3.1"}
+        containers = [x.model_copy(update=bumped) if x.name == "logs" else x for x in cur.containers]
+        want = cur.model_copy(update={"containers": containers})
+        apply.update(c, state.id, plan(want, cur, obs.status), want, applied_record(want, "by-hand"))
+
+
+def build_mixed(e: Engine, server: Any) -> dict[str, Any]:
+    steps = [root_step()]
+    deletes = []
+    for name, old, new, opts in scenarios():
+        pw = opts.get("secret_env")
+        state = None
+        if old is not None:
+            state, _, _ = e.up(name, registered(name, old, {"DB_PASSWORD": pw[0]} if pw else None), None)
+        if opts.get("drift"):
+            assert state is not None
+            _drift(server, state)
+            refreshed = e.read(name, state)
+            assert refreshed is not None
+            state = refreshed
+        if new is None:
+            assert state is not None
+            deletes.append(delete_step(name, state))
+            continue
+        news = registered(name, new, {"DB_PASSWORD": pw[1]} if pw else None)
+        if opts.get("unknown"):
+            news["containers"][0]["image"] = UNKNOWN  # from another resource's output, unknown in a preview
+        checked, failures = e.check(name, state.inputs if state else {}, news)
+        assert not failures, failures
+        if state is None:
+            steps.append(create_step(name, checked))
+            continue
+        step = preview_step(name, state, checked, e.diff(name, state, checked))
+        if step is not None:
+            steps.append(step)
+    steps += foreign_steps() + deletes
+    return digest(steps)
+
+
+def no_change(mixed: Mapping[str, Any]) -> dict[str, Any]:
+    doc = digest([root_step()])
+    doc["changeSummary"] = {"same": 17}
+    return doc
+
+
+def replacement_steps(mixed: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``db`` replacement as ``pulumi preview --json --show-replacement-steps`` shows it:
+    delete-replaced, replace, create-replacement (delete before replace)."""
+    db = next(s for s in mixed["steps"] if s["urn"].endswith("::db"))
+    steps = [root_step()]
+    steps.append({**db, "op": "delete-replaced", "newState": None})
+    steps.append(db)
+    steps.append({**db, "op": "create-replacement", "oldState": None})
+    doc = digest(steps)
+    for s in doc["steps"]:
+        for k in [k for k, v in s.items() if v is None and k != "detailedDiff"]:
+            del s[k]
+    return doc
+
+
+_ID = re.compile(r"eci-[0-9a-z]{20}")
+
+
+def stable(doc: dict[str, Any]) -> dict[str, Any]:
+    """Fixed ids and timestamps, so that a regenerated document differs only where it must."""
+    text = json.dumps(doc)
+    ids: dict[str, str] = {}
+    for found in _ID.findall(text):
+        ids.setdefault(found, f"eci-bp1{len(ids):02d}{'x' * 15}")
+    for old, new in ids.items():
+        text = text.replace(old, new)
+    text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "2026-11-20T09:00:00Z", text)
+    return json.loads(text)
+
+
+def build_all() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The documents as ``pulumi preview --json`` prints them; and the mixed one as
+    ``--show-secrets`` prints it (never written to disk: it holds the test secrets)."""
+    with provider() as (e, server):
+        raw = build_mixed(e, server)
+    mixed = stable(printed(raw))
+    docs = {"mixed": mixed, "no-change": no_change(mixed), "replacement-steps": replacement_steps(mixed)}
+    return docs, stable(printed(raw, show_secrets=True))
+
+
+def write(docs: Mapping[str, Mapping[str, Any]], out: Path = DATA, log: Callable[[str], None] = print) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, doc in docs.items():
+        text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
+        leaked = [s for s in SECRETS if s in text]
+        if leaked:
+            raise AssertionError(f"{name}: secrets in the document: {leaked}")
+        (out / f"{name}.json").write_text(text)
+        log(f"wrote {out / name}.json")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    write(build_all()[0])

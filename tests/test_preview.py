@@ -1,0 +1,314 @@
+"""The pull-request report of ``pulumi preview --json`` (``eci-provider preview-comment``).
+
+The documents in tests/data/previews were built from the real provider (see tests/previews.py);
+the reports next to them are golden files: ``pytest tests/test_preview.py --regen-golden``
+rewrites them after a deliberate change, and the diff is then reviewed like code.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from previews import DATA, SECRETS, build_all
+
+from eci_provider import _markdown as md
+from eci_provider.cli import build_parser, main
+from eci_provider.preview import FAIL_ON, PreviewError, Report, analyse, gate, render_json, render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = sorted(p.stem for p in DATA.glob("*.json") if not p.name.endswith(".report.json"))
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((DATA / f"{name}.json").read_text())
+
+
+def groups(report: Report) -> dict[str, Any]:
+    return {g.resource: g for g in report.groups}
+
+
+# -- golden files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_golden_reports(name: str, request: pytest.FixtureRequest) -> None:
+    report = analyse(load(name))
+    rendered = {f"{name}.md": render_markdown(report), f"{name}.report.json": render_json(report)}
+    for file, text in rendered.items():
+        path = DATA / file
+        if request.config.getoption("--regen-golden"):
+            path.write_text(text)
+        assert path.exists(), f"{file} is missing: run pytest {__file__} --regen-golden"
+        assert text == path.read_text(), f"{file} differs from the golden file (rerun with --regen-golden to accept)"
+
+
+def test_golden_documents_are_what_the_provider_produces_today() -> None:
+    """The stored documents must not drift from the provider: rebuild them through the engine
+    protocol and the emulator, and compare the reports (ids and timestamps are normalised)."""
+    live, shown = build_all()
+    for name, doc in live.items():
+        assert render_json(analyse(doc)) == render_json(analyse(load(name))), name
+    # --show-secrets prints every secret; the report must come out the same, without them.
+    text = render_markdown(analyse(shown)) + render_json(analyse(shown))
+    assert render_json(analyse(shown)) == render_json(analyse(live["mixed"]))
+    assert any(s in json.dumps(shown) for s in SECRETS)  # the document really holds them
+    for value in SECRETS:
+        assert value not in text
+
+
+# -- what the mixed preview says -------------------------------------------------------------
+
+
+def test_every_kind_of_change_is_classified() -> None:
+    g = groups(analyse(load("mixed")))
+    seen = {name: (x.impact, x.update_type) for name, x in g.items()}
+    assert seen == {
+        "shop-tags": ("update-none", "IncrementalUpdate"),
+        "shop-creds": ("update-none", "RenewUpdate"),
+        "shop-web": ("update-containers", "IncrementalUpdate"),
+        "api": ("update-containers", "IncrementalUpdate"),
+        "batch": ("update-containers", "IncrementalUpdate"),
+        "drifted": ("update-containers", "IncrementalUpdate"),
+        "shop-init": ("update-instance", "IncrementalUpdate"),
+        "shop-mirror": ("update-instance", "RenewUpdate"),
+        "cache": ("replace", None),
+        "db": ("replace", None),
+        "new-worker": ("create", None),
+        "legacy": ("delete", None),
+        "rollout": ("unknown", None),
+    }
+    assert "shop-unchanged" not in g  # a "same" step is not shown by Pulumi, nor by us
+    assert g["shop-web"].restarted == ("web",) and g["shop-init"].restarted == ("web", "logs")
+    assert g["cache"].delete_before_replace is False and g["db"].delete_before_replace is True
+    assert all(x.basis in ("replanned", "create", "delete", "unknown") for x in g.values())
+
+
+def test_rows_name_the_path_the_values_and_the_rule() -> None:
+    g = groups(analyse(load("mixed")))
+    (row,) = g["shop-init"].rows
+    assert (row.path, row.old, row.new) == (
+        "init_containers[migrate].image",
+        "registry.example.com/shop/migrate:1.4",
+        "registry.example.com/shop/migrate:1.5",
+    )
+    assert "restarts the instance (seed 004)" in row.rule
+    (row,) = g["cache"].rows
+    assert (row.path, row.old, row.new, row.replaces) == ("host_name", "cache-a", "cache-b", True)
+    assert "create-only" in row.rule
+    (row,) = g["shop-tags"].rows
+    assert (row.path, row.old, row.new) == ("tags[cost]", None, "retail")
+
+
+def test_required_warnings() -> None:
+    g = groups(analyse(load("mixed")))
+    assert any("RestartPolicy is Never" in w for w in g["batch"].warnings)
+    assert any(w.startswith("downtime") for w in g["db"].warnings)
+    assert not any(w.startswith("downtime") for w in g["cache"].warnings)
+    assert any("list grows" in w for w in g["shop-mirror"].warnings)
+    assert not g["shop-creds"].warnings  # a rotated password alone restarts nothing
+    (row,) = g["drifted"].rows
+    assert row.drift and (row.old, row.new) == ("fluent-bit:3.1", "fluent-bit:3.0")
+    assert any("outside Pulumi" in w for w in g["drifted"].warnings)
+
+
+def test_secrets_are_shown_as_secret() -> None:
+    report = analyse(load("mixed"))
+    g = groups(report)
+    (row,) = g["api"].rows  # a Pulumi secret (Output.secret) environment variable
+    assert row.path == "containers[web].environment_vars[DB_PASSWORD].value" and row.secret
+    (row,) = g["shop-creds"].rows  # a field typed secret: the registry password
+    assert row.path == "image_registry_credentials[registry.example.com]" and row.secret
+    text = render_markdown(report) + render_json(report)
+    assert "`[secret]` (changed)" in text
+    for name in DOCS:
+        raw = (DATA / f"{name}.json").read_text()
+        for value in SECRETS:
+            assert value not in raw and value not in text
+
+
+def test_the_summary_line_and_table() -> None:
+    text = render_markdown(analyse(load("mixed")))
+    assert text.startswith(md.marker("prod") + "\n## ECI container groups: `eci-shop` · stack `prod`")
+    assert (
+        "**13 container groups change in `prod`:** 1 to create · 8 to update (2 without restart, "
+        "4 restarting containers, 2 restarting the instance) · 2 to replace · 1 to delete · "
+        "1 not known until `pulumi up`"
+    ) in text
+    assert "| ⚠️ | Update, restarts the instance | 2: `shop-init`, `shop-mirror` |" in text
+    assert "### ⚠️ `db`: Replace (delete first: downtime)" in text
+
+
+def test_resources_that_are_not_ours_are_listed_not_analysed() -> None:
+    report = analyse(load("mixed"))
+    assert [(o.op, o.type, o.resource) for o in report.others] == [
+        ("update", "aws:s3/bucketV2:BucketV2", "shop-assets"),
+        ("create", "random:index/randomPassword:RandomPassword", "db-password"),
+        ("update", "pulumi-python:dynamic:Resource", "dns-record"),
+    ]
+    assert not {"shop-assets", "db-password", "dns-record"} & set(groups(report))
+    assert "### Other resources (not analysed)" in render_markdown(report)
+
+
+def test_no_change_preview() -> None:
+    report = analyse(load("no-change"))
+    assert report.groups == () and report.others == () and report.stack == "prod"
+    assert "**No container group changes in `prod`.**" in render_markdown(report)
+
+
+def test_replacement_steps_read_like_one_replacement() -> None:
+    """--show-replacement-steps: delete-replaced, replace, create-replacement for one URN."""
+    (db,) = analyse(load("replacement-steps")).groups
+    mixed_db = groups(analyse(load("mixed")))["db"]
+    assert db == mixed_db
+
+
+# -- degraded inputs -----------------------------------------------------------------------------
+
+
+def test_without_views_the_check_plan_is_used_and_said() -> None:
+    """State written before the provider published redacted views: fall back to check's plan."""
+    doc = load("mixed")
+    for step in doc["steps"]:
+        if step["urn"].endswith("::api"):
+            del step["oldState"]["outputs"]["__redacted"]
+    api = groups(analyse(doc))["api"]
+    assert api.basis == "check" and api.impact == "update-containers"
+    assert any("containers hold secrets the preview does not show" in n for n in api.notes)
+    assert gate(analyse(doc), ["unanalysed"]) == [
+        "unanalysed: api, rollout (a group could not be re-planned from the preview)"
+    ]
+
+
+def test_a_region_change_replaces() -> None:
+    doc = load("mixed")
+    doc["config"]["eci:region"] = "cn-beijing"
+    tags = groups(analyse(doc))["shop-tags"]
+    assert tags.impact == "replace" and tags.replace_fields == ("region_id",)
+    assert any("cn-hangzhou → cn-beijing" in r for r in tags.reasons)
+
+
+def test_pulumi_replacing_what_the_planner_would_update_is_explained() -> None:
+    """replaceOnChanges or --replace: Pulumi's decision stands, and the report says why."""
+    doc = load("mixed")
+    step = next(s for s in doc["steps"] if s["urn"].endswith("::shop-web"))
+    step["op"], step["replaceReasons"] = "replace", ["containers"]
+    web = groups(analyse(doc))["shop-web"]
+    assert web.impact == "replace" and web.replace_fields == ("containers",)
+    assert any("replaceOnChanges" in r for r in web.reasons)
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ([], "not a `pulumi preview --json` document"),
+        ({"version": 3, "deployment": {}}, "looks like `pulumi stack export`"),
+        ({"steps": [{"op": "update"}]}, "steps[0]: a step needs an `op` and a `urn`"),
+    ],
+)
+def test_bad_documents_are_rejected_with_a_reason(doc: Any, message: str) -> None:
+    with pytest.raises(PreviewError) as info:
+        analyse(doc)
+    assert message in str(info.value)
+
+
+def _cells(line: str) -> list[str]:
+    """A table row's cells, split where GitHub splits them: at unescaped pipes."""
+    out, cell, i = [], "", 0
+    while i < len(line):
+        if line[i] == "\\" and i + 1 < len(line):
+            cell += line[i : i + 2]
+            i += 2
+            continue
+        if line[i] == "|":
+            out.append(cell)
+            cell = ""
+        else:
+            cell += line[i]
+        i += 1
+    return [c.strip() for c in out[1:]] if line.startswith("|") else out
+
+
+def test_markdown_survives_hostile_values() -> None:
+    assert md.code("a|b") == "`a\\|b`"
+    assert md.code("x `y` z") == "``x `y` z``"
+    assert md.escape("<b>|\nnext") == "&lt;b&gt;\\| next"
+    doc = load("mixed")
+    step = next(s for s in doc["steps"] if s["urn"].endswith("::shop-tags"))
+    step["newState"]["inputs"]["tags"]["cost"] = "a|b`<script>\nx"
+    text = render_markdown(analyse(doc))
+    (row,) = [line for line in text.splitlines() if line.startswith("| `tags[cost]`")]
+    # Three cells, the value inside a code span (GitHub shows a code span's HTML as text).
+    cells = _cells(row)
+    assert len(cells) == 3 and cells[:2] == ["`tags[cost]`", "added: ``a\\|b`<script> x``"]
+    assert "<script>" not in text.replace("``a\\|b`<script> x``", "")
+
+
+# -- gate and command line ---------------------------------------------------------------------
+
+
+def test_gate_conditions() -> None:
+    report = analyse(load("mixed"))
+    assert gate(report, []) == []
+    assert gate(report, ["replace", "instance-restart"]) == [
+        "replace: cache, db (a group is replaced)",
+        "instance-restart: shop-init, shop-mirror (an update restarts the instance)",
+    ]
+    assert gate(report, ["drift"]) == ["drift: drifted (a change reverts something changed outside Pulumi)"]
+    assert gate(analyse(load("no-change")), list(FAIL_ON)) == []
+    with pytest.raises(ValueError, match="unknown condition"):
+        gate(report, ["explode"])
+
+
+def test_cli_exit_status_and_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mixed = str(DATA / "mixed.json")
+    assert main(["preview-comment", mixed]) == 0
+    assert capsys.readouterr().out == (DATA / "mixed.md").read_text()
+    assert main(["preview-comment", mixed, "--fail-on", "replace,instance-restart", "-o", str(tmp_path / "c.md")]) == 1
+    err = capsys.readouterr().err
+    assert "fail-on replace: cache, db" in err and (tmp_path / "c.md").read_text().count("fails this check") == 2
+    assert main(["preview-comment", mixed, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["replace"] == 2
+    assert main(["preview-comment", mixed, "--fail-on", "everything"]) == 2
+    assert "unknown condition(s) everything" in capsys.readouterr().err
+    (tmp_path / "bad.json").write_text("{not json")
+    assert main(["preview-comment", str(tmp_path / "bad.json")]) == 2
+    assert "not JSON" in capsys.readouterr().err
+
+
+def test_example_workflow_runs_the_command_it_documents() -> None:
+    """The CI example must stay in step with the command line and the comment marker."""
+    flow = yaml.safe_load((ROOT / ".github/workflows/preview.yml").read_text())
+    steps = flow["jobs"]["preview"]["steps"]
+    render = next(s for s in steps if s.get("id") == "report")["run"].replace("\\\n", " ")
+    line = next(x for x in render.splitlines() if "eci-provider preview-comment" in x)
+    argv = shlex.split(line)
+    assert argv[0] == ".venv/bin/eci-provider"
+    args = build_parser().parse_args(argv[1:])
+    assert args.command == "preview-comment" and set(args.fail_on.split(",")) <= set(FAIL_ON)
+    post = next(s for s in steps if s.get("uses", "").startswith("actions/github-script"))["with"]["script"]
+    marker = md.marker("STACK").replace("STACK", "${process.env.STACK}")
+    assert f"`{marker}`" in post and "updateComment" in post
+    assert flow["permissions"]["pull-requests"] == "write"
+
+
+def test_report_of_a_copy_is_stable() -> None:
+    """analyse() does not change its input (a bot may render both formats from one document)."""
+    doc = load("mixed")
+    before = copy.deepcopy(doc)
+    render_markdown(analyse(doc))
+    assert doc == before
+
+
+def test_readme_example_is_a_real_report() -> None:
+    """The rendered example in the README is an excerpt of a golden file, line for line."""
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("<!-- begin preview example")[1].split("<!-- end preview example -->")[0]
+    lines = [line for line in example.splitlines()[1:] if line.strip()]
+    golden = set((DATA / "mixed.md").read_text().splitlines())
+    assert len(lines) > 20 and [line for line in lines if line not in golden] == []
