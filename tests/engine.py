@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,16 +174,24 @@ class Engine:
             text=True,
         )
         port = int(self.proc.stdout.readline().strip())  # type: ignore[union-attr]
+        # Drain stderr as it comes, as the engine does: a full pipe would block the provider.
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         grpc.channel_ready_future(self.channel).result(timeout=30)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
         return self
 
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr.append(line.rstrip("\n"))
+
     def __exit__(self, *exc: object) -> None:
         self.channel.close()
         self.proc.terminate()
-        _, err = self.proc.communicate(timeout=20)
-        self.stderr.extend(err.splitlines())
+        self.proc.wait(timeout=20)
+        self._drain.join(timeout=20)
 
     def urn(self, name: str) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::{TYPE}::{name}"
