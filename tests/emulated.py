@@ -6,10 +6,13 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from pydantic import BaseModel
+
 from eci_provider.client import EciClient, PollPolicy, RetryPolicy
 from eci_provider.credentials import Credentials
 from eci_provider.emulator import Emulator, EmulatorConfig, Faults, serve
 from eci_provider.emulator.embedded import EmbeddedTransport
+from eci_provider.rules import model_of, rule_of
 from eci_provider.spec import ContainerGroupSpec
 
 CREDS = Credentials("testid", "testsecret")
@@ -67,6 +70,30 @@ def stored_spec(emulator: Emulator, group_id: str) -> ContainerGroupSpec:
             if g.id == group_id:
                 return g.model()
     raise KeyError(group_id)
+
+
+def effective_spec(emulator: Emulator, group_id: str, observed: ContainerGroupSpec) -> ContainerGroupSpec:
+    """The stored spec, with each service-chosen (computed) field that was never requested
+    taken from what Describe reports.  The stored spec alone would count a size the service
+    derived (group Cpu from the containers' sums) as unset, although the cloud reports it."""
+    stored = stored_spec(emulator, group_id)
+    return ContainerGroupSpec.model_validate(_fill_computed(stored, observed), context={"observed": True})
+
+
+def _fill_computed(stored: BaseModel, observed: BaseModel | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, info in type(stored).model_fields.items():
+        mine, theirs = getattr(stored, name), getattr(observed, name, None) if observed else None
+        if mine is None and theirs is not None and rule_of(type(stored), name).computed:
+            out[name] = theirs.model_dump() if isinstance(theirs, BaseModel) else theirs
+        elif isinstance(mine, BaseModel):
+            out[name] = _fill_computed(mine, theirs if isinstance(theirs, BaseModel) else None)
+        elif isinstance(mine, list) and model_of(info.annotation) is not None:
+            by_name = {getattr(x, "name", i): x for i, x in enumerate(theirs or ())}
+            out[name] = [_fill_computed(x, by_name.get(getattr(x, "name", i))) for i, x in enumerate(mine)]
+        else:
+            out[name] = mine
+    return out
 
 
 def spec(name: str = "web", **extra: Any) -> ContainerGroupSpec:

@@ -5,7 +5,7 @@ and restart exactly what the plan says (the emulator's RestartCount is the evide
 from __future__ import annotations
 
 import pytest
-from emulated import emulated, stored_spec
+from emulated import effective_spec, emulated
 from hypothesis import given, settings
 from strategies import UPDATE_KINDS, changed_pairs
 
@@ -46,8 +46,10 @@ def check_against_emulator(old: ContainerGroupSpec, new: ContainerGroupSpec) -> 
             return
         result = apply.update(client, gid, p, after_spec, applied_record(after_spec, "s"), timeout=20)
 
-        # Everything took effect, write-only values included (compared on the stored spec).
-        assert plan(after_spec, stored_spec(emulator, gid), result.status).action == "noop"
+        # Everything took effect, write-only values included (compared on the stored spec,
+        # with what the service chose for fields never requested taken from Describe).
+        effective = effective_spec(emulator, gid, result.spec)
+        assert plan(after_spec, effective, result.status).action == "noop"
         # And what restarted is exactly what the plan predicted.
         kept = {c.name for c in after_spec.containers} & {c.name for c in before_spec.containers}
         restarted = {n for n in kept if result.restart_counts[n] > created.restart_counts[n]}
@@ -58,3 +60,14 @@ def check_against_emulator(old: ContainerGroupSpec, new: ContainerGroupSpec) -> 
         else:
             assert restarted == set(), (restarted, p.reasons)
         assert set(p.started_containers) == {c.name for c in after_spec.containers} - kept
+
+
+def test_declaring_the_size_the_service_derived_changes_nothing() -> None:
+    """Found by the property above: a group created without Cpu/Memory gets a size derived
+    from its containers; declaring exactly that size later is no change, so only the image
+    change is sent, and the group converges."""
+    containers = [{"name": "a", "image": "nginx:1.25"}, {"name": "b", "image": "nginx:1.25", "cpu": 0.25}]
+    old = ContainerGroupSpec.model_validate({"name": "sized", "containers": containers})
+    bumped = [{**containers[0], "image": "nginx:1.26"}, containers[1]]
+    new = ContainerGroupSpec.model_validate({"name": "sized", "cpu": 0.25, "memory": 0.5, "containers": bumped})
+    check_against_emulator(old, new)
