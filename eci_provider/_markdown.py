@@ -1,8 +1,8 @@
 """Markdown that survives arbitrary values: table cells, code spans, the comment marker.
 
 Values come from user specs (tag keys, commands, file paths) and may hold ``|``, backticks,
-``<`` or newlines; each would break a GitHub table or open HTML.  Everything printed goes through
-:func:`code` or :func:`escape`.
+``<``, ``@name``, ``[text](link)`` or newlines; each would break a GitHub table, open HTML,
+notify someone or make a link.  Everything printed goes through :func:`code` or :func:`escape`.
 """
 
 from __future__ import annotations
@@ -12,27 +12,45 @@ import re
 
 __all__ = ["code", "escape", "marker"]
 
-_MAX = 120
+_MAX = 160
+#: Characters that mean something anywhere in a line of GitHub Markdown; escaped with a
+#: backslash.  (Line-start syntax such as ``#`` or ``-`` cannot occur: text never starts a line.)
+_SPECIAL = re.compile(r"([\\`*~|])")
+#: ``_`` makes emphasis only at a word boundary (``private_ip_address`` is safe as it is).
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MENTION = re.compile(r"@(?=\w)")
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: str, limit: int = _MAX) -> str:
+    """One line, and no longer than ``limit``: the middle is cut, because what differs
+    (a version, a key) is usually at the end."""
     text = " ".join(text.split())
-    return text if len(text) <= _MAX else text[: _MAX - 1] + "…"
+    if len(text) <= limit:
+        return text
+    head = limit // 3
+    return text[:head] + "…" + text[-(limit - head - 1) :]
 
 
 def escape(text: str) -> str:
-    """Plain text in a table cell or a list item: no HTML, no table breaks, one line."""
-    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+    """Plain text for a table cell or a list item: no HTML, no Markdown, no mention, one line."""
+    text = html.escape(" ".join(str(text).split()), quote=False)
+    text = _SPECIAL.sub(r"\\\1", text)
+    text = _UNDERSCORE.sub(r"\\_", text)
+    text = text.replace("](", "]\\(")  # no inline link: [text](target)
+    return _MENTION.sub("@\u200b", text)  # a zero-width space stops GitHub's @mention
 
 
-def code(text: str | None) -> str:
-    """A code span that holds any text: fenced with more backticks than the text contains."""
+def code(text: str | None, table: bool = True) -> str:
+    """A code span that holds any text: fenced with more backticks than the text contains.
+
+    Inside a code span nothing is interpreted, except that GitHub ends a *table cell* at ``|``
+    even there; in a table (``table=True``) the pipe is escaped, elsewhere it must not be.
+    """
     text = _one_line(str(text))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
-    # GitHub ends a table cell at "|" even inside a code span, unless it is escaped.
-    body = text.replace("|", "\\|")
+    body = text.replace("|", "\\|") if table else text
     return f"{fence}{pad}{body}{pad}{fence}"
 
 

@@ -23,7 +23,8 @@ by ``check``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
@@ -31,46 +32,72 @@ from pydantic import BaseModel, SecretStr
 from . import _canonical as C
 from .spec import ContainerGroupSpec
 
-__all__ = ["CHANGED", "SECRET", "key_paths", "leaves", "settled", "views"]
+__all__ = ["CHANGED", "DRIFTED", "MARKERS", "SECRET", "align", "key_paths", "leaves", "settled", "views"]
 
 SECRET = C.SECRET_MASK
 CHANGED = "[secret, changed]"
+#: In a view of the observed group: the cloud's secret differs from the one last applied.
+DRIFTED = "[secret, drifted]"
+MARKERS = frozenset({SECRET, CHANGED, DRIFTED})
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def key_paths(spec: ContainerGroupSpec, index_paths: Sequence[str]) -> list[str]:
-    """Turn the program's index paths (``containers[0].environment_vars[2].value``) into the
-    planner's key paths (``containers[web].environment_vars[DB_PASSWORD].value``)."""
+def key_paths(spec: ContainerGroupSpec, index_paths: Any) -> list[str]:
+    """Turn the program's index paths into the planner's key paths:
+    ``["containers", 0, "environment_vars", 2, "value"]`` →
+    ``containers[web].environment_vars[DB_PASSWORD].value``; ``["tags", "team.io/token"]`` →
+    ``tags[team.io/token]``.
+
+    An index path is a list of segments (field or tag key, or list position), so that a tag key
+    holding dots or brackets cannot be misread.  Dotted strings (``containers[0].image``), as
+    states written by earlier versions hold them, are still read.  Anything else is ignored.
+    """
     out = []
-    for path in index_paths:
-        converted = _key_path(spec, path)
+    for path in index_paths if isinstance(index_paths, (list, tuple)) else ():
+        if isinstance(path, str):
+            segments: list[Any] = [int(i) if i else n for n, i in _TOKEN.findall(path)]
+        elif isinstance(path, (list, tuple)) and all(_segment(x) is not None for x in path):
+            segments = [_segment(x) for x in path]
+        else:
+            continue
+        converted = _key_path(spec, segments)
         if converted:
             out.append(converted)
     return out
 
 
-def _key_path(spec: ContainerGroupSpec, path: str) -> str | None:
+def _segment(x: Any) -> str | int | None:
+    """A path segment; positions come back from the engine as floats (protobuf numbers)."""
+    if isinstance(x, str) or (isinstance(x, int) and not isinstance(x, bool)):
+        return x
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    return None
+
+
+def _key_path(spec: ContainerGroupSpec, segments: list[Any]) -> str | None:
     node: Any = spec
     parts: list[str] = []
     plan_: Any = None
-    for name, index in _TOKEN.findall(path):
-        if name and isinstance(node, dict):  # tags: a mapping, keyed by tag key
-            parts[-1] += f"[{name}]"
-            node = node.get(name)
-        elif name:
-            if not isinstance(node, BaseModel) or name not in type(node).model_fields:
+    for seg in segments:
+        if isinstance(seg, str) and isinstance(node, dict):  # tags: a mapping, keyed by tag key
+            if not parts:
                 return None
-            plan_ = C.plan_of(type(node), name)
-            node = getattr(node, name)
-            parts.append(name)
+            parts[-1] += f"[{seg}]"
+            node = node.get(seg)
+        elif isinstance(seg, str):
+            if not isinstance(node, BaseModel) or seg not in type(node).model_fields:
+                return None
+            plan_ = C.plan_of(type(node), seg)
+            node = getattr(node, seg)
+            parts.append(seg)
         else:
-            i = int(index)
-            if not isinstance(node, list) or i >= len(node) or not parts:
+            if not isinstance(node, list) or not 0 <= seg < len(node) or not parts:
                 return None
-            item = node[i]
+            item = node[seg]
             keyed = plan_ is not None and plan_.kind == "keyed" and isinstance(item, BaseModel)
-            parts[-1] += f"[{C.item_key(item, plan_) if keyed else i}]"
+            parts[-1] += f"[{C.item_key(item, plan_) if keyed else seg}]"
             node = item
     return ".".join(parts) or None
 
@@ -79,22 +106,28 @@ class _Opaque(Exception):
     """A whole structure is secret: the field cannot be shown without hiding its keys."""
 
 
-def views(spec: ContainerGroupSpec, secret_paths: Sequence[str], previous: ContainerGroupSpec | None) -> dict[str, Any]:
+def views(
+    spec: ContainerGroupSpec,
+    secret_paths: Sequence[str],
+    previous: ContainerGroupSpec | None,
+    changed: str = CHANGED,
+) -> dict[str, Any]:
     """``{field: view}`` for each top-level field of ``spec`` that holds a secret.
 
     ``secret_paths`` are key paths the program marked secret; values secret by type (registry
     passwords, config files) are found by their rules.  A field whose secret is a structure is
-    left out (see the module docstring).
+    left out (see the module docstring).  A secret that differs from ``previous`` at the same
+    key path is marked ``changed`` (:data:`CHANGED` in new inputs; :data:`DRIFTED` in a view of
+    the observed group, compared with what was applied).
     """
-    marked = frozenset(secret_paths)
-    before = dict(leaves(previous)) if previous is not None else {}
+    ctx = _Ctx(frozenset(secret_paths), dict(leaves(previous)) if previous is not None else {}, changed)
     out: dict[str, Any] = {}
     for fp in C.plans(ContainerGroupSpec):
         value = getattr(spec, fp.name)
-        if value is None or not _holds_secret(fp, value, fp.name, marked):
+        if value is None or not _holds_secret(fp, value, fp.name, ctx.marked):
             continue
         try:
-            out[fp.name] = _view(value, fp, fp.name, marked, before)
+            out[fp.name] = _view(value, fp, fp.name, ctx)
         except _Opaque:
             continue
     return out
@@ -106,7 +139,7 @@ def settled(view: Any) -> Any:
         return {k: settled(v) for k, v in view.items()}
     if isinstance(view, list):
         return [settled(v) for v in view]
-    return SECRET if view == CHANGED else view
+    return SECRET if view in MARKERS else view
 
 
 # --------------------------------------------------------------------------------------
@@ -143,45 +176,51 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def _marker(path: str, value: Any, before: Mapping[str, Any]) -> str:
-    return SECRET if before.get(path, _ABSENT) == _scalar(value) else CHANGED
+@dataclass(frozen=True)
+class _Ctx:
+    marked: frozenset[str]
+    before: Mapping[str, Any]
+    changed: str
+
+    def marker(self, path: str, value: Any) -> str:
+        return SECRET if self.before.get(path, _ABSENT) == _scalar(value) else self.changed
 
 
 _ABSENT: Any = object()
 
 
-def _view(value: Any, fp: C.FieldPlan, path: str, marked: frozenset[str], before: Mapping[str, Any]) -> Any:
-    if _secret_here(fp, value, path, marked):
+def _view(value: Any, fp: C.FieldPlan, path: str, ctx: _Ctx) -> Any:
+    if _secret_here(fp, value, path, ctx.marked):
         if fp.kind == "scalar":
-            return _marker(path, value, before)
+            return ctx.marker(path, value)
         if fp.kind == "scalars":
-            return [_marker(path, value, before)]
+            return [ctx.marker(path, value)]
         raise _Opaque(path)
     if fp.kind == "scalar":
         return _scalar(value)
     if fp.kind == "scalars":
         return [
-            _marker(f"{path}[{i}]", v, before) if f"{path}[{i}]" in marked else _scalar(v) for i, v in enumerate(value)
+            ctx.marker(f"{path}[{i}]", v) if f"{path}[{i}]" in ctx.marked else _scalar(v) for i, v in enumerate(value)
         ]
     if fp.kind == "tags":
-        return {k: (_marker(f"{path}[{k}]", v, before) if f"{path}[{k}]" in marked else v) for k, v in value.items()}
+        return {k: (ctx.marker(f"{path}[{k}]", v) if f"{path}[{k}]" in ctx.marked else v) for k, v in value.items()}
     if fp.kind == "model":
-        return _view_model(value, path, marked, before)
+        return _view_model(value, path, ctx)
     items = []
     for i, item in enumerate(value):
         key = C.item_key(item, fp) if fp.kind == "keyed" else str(i)
-        items.append(_view_model(item, f"{path}[{key}]", marked, before))
+        items.append(_view_model(item, f"{path}[{key}]", ctx))
     return items
 
 
-def _view_model(model: BaseModel, path: str, marked: frozenset[str], before: Mapping[str, Any]) -> dict[str, Any]:
-    if path in marked:
+def _view_model(model: BaseModel, path: str, ctx: _Ctx) -> dict[str, Any]:
+    if path in ctx.marked:
         raise _Opaque(path)
     out = {}
     for fp in C.plans(type(model)):
         value = getattr(model, fp.name)
         if value is not None:
-            out[fp.name] = _view(value, fp, f"{path}.{fp.name}", marked, before)
+            out[fp.name] = _view(value, fp, f"{path}.{fp.name}", ctx)
     return out
 
 
@@ -221,3 +260,57 @@ def _model_leaves(model: BaseModel, path: str, reveal: bool) -> Iterator[tuple[s
         value = getattr(model, fp.name)
         if value is not None:
             yield from _field_leaves(value, fp, f"{path}.{fp.name}", reveal)
+
+
+# --------------------------------------------------------------------------------------
+# aligning two sides by key path
+# --------------------------------------------------------------------------------------
+
+#: ``resolve(key path, a, b) -> (a, b)`` for each pair of scalars at the same key path.
+Resolve = Callable[[str, Any, Any], tuple[Any, Any]]
+
+
+def align(a: dict[str, Any], b: dict[str, Any], resolve: Resolve) -> None:
+    """Walk two spec dicts (as Pulumi inputs hold them) side by side, keyed list items matched
+    by key, and let ``resolve`` rewrite each pair of scalars in place.
+
+    Used where one side shows a value and the other only a marker (a value marked secret or
+    unmarked since the last update): the report decides which value stands for both.
+    """
+    _align_model(a, b, ContainerGroupSpec, "", resolve)
+
+
+def _align_model(a: dict[str, Any], b: dict[str, Any], model: type[BaseModel], path: str, resolve: Resolve) -> None:
+    for fp in C.plans(model):
+        if fp.name not in a or fp.name not in b:
+            continue
+        p = f"{path}.{fp.name}" if path else fp.name
+        av, bv = a[fp.name], b[fp.name]
+        if fp.kind == "scalar" or (fp.kind == "scalars" and (av in ([SECRET],) or bv in ([SECRET],))):
+            a[fp.name], b[fp.name] = resolve(p, av, bv)
+        elif fp.kind == "scalars" and isinstance(av, list) and isinstance(bv, list) and len(av) == len(bv):
+            for i in range(len(av)):
+                av[i], bv[i] = resolve(f"{p}[{i}]", av[i], bv[i])
+        elif fp.kind == "tags" and isinstance(av, dict) and isinstance(bv, dict):
+            for k in av.keys() & bv.keys():
+                av[k], bv[k] = resolve(f"{p}[{k}]", av[k], bv[k])
+        elif fp.kind == "model" and isinstance(av, dict) and isinstance(bv, dict) and fp.child is not None:
+            _align_model(av, bv, fp.child, p, resolve)
+        elif fp.kind in ("keyed", "models") and isinstance(av, list) and isinstance(bv, list) and fp.child is not None:
+            b_items = {_dict_key(item, fp, i): item for i, item in enumerate(bv) if isinstance(item, dict)}
+            for i, item in enumerate(av):
+                key = _dict_key(item, fp, i) if isinstance(item, dict) else None
+                if key is not None and key in b_items:
+                    _align_model(item, b_items[key], fp.child, f"{p}[{key}]", resolve)
+
+
+def _dict_key(item: Mapping[str, Any], fp: C.FieldPlan, index: int) -> str:
+    """:func:`_canonical.item_key` of an item still in its dict form."""
+    if fp.kind != "keyed":
+        return str(index)
+    parts = []
+    for k, default in zip(fp.key_fields, fp.key_defaults, strict=True):
+        v = item.get(k)
+        v = default if v is None else v
+        parts.append(str(int(v) if isinstance(v, float) and v.is_integer() else v))
+    return parts[0] if len(parts) == 1 and fp.key_defaults[0] is None else "/".join(parts)

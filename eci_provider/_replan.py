@@ -15,13 +15,14 @@ says so: it compares the previous inputs with the new ones, so it cannot see dri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-from ._redaction import CHANGED, key_paths, leaves, settled
+from ._redaction import MARKERS, SECRET, align, key_paths, leaves, settled
 from .plan import Applied, applied_record, plan, region_move
 from .spec import ContainerGroupSpec
 
@@ -101,9 +102,48 @@ def desired_view(inputs: Mapping[str, Any]) -> tuple[ContainerGroupSpec | None, 
         return None, blind
 
 
-def _fallback(check: Any, why: str, basis: str = "check") -> Replanned:
-    p = dict(check) if isinstance(check, Mapping) and check.get("action") else {"action": "unknown"}
-    return Replanned(p, basis if p["action"] != "unknown" else "unknown", notes=(why,))
+def _fallback(check: Any, why: str) -> Replanned:
+    """The plan ``check`` made (previous inputs against new ones), with the reason it is used."""
+    p = dict(check) if isinstance(check, Mapping) and isinstance(check.get("action"), str) else {"action": "unknown"}
+    if p["action"] == "unknown":
+        return Replanned(p, "unknown", notes=(why,))
+    note = f"{why}; this is the plan the provider's check made from the previous inputs, which cannot show drift"
+    return Replanned(p, "check", notes=(note,))
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _plain(value: Any) -> bool:
+    """A value shown as it is: not a marker, not masked, not unknown."""
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is not None and value != MASK and value not in MARKERS and not has_unknown(value)
+
+
+def _marked(value: Any) -> bool:
+    return value == SECRET or value == [SECRET]
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))
+
+
+def _unifier(changed_by_check: list[str] | None) -> Callable[[str, Any, Any], tuple[Any, Any]]:
+    """Where one side shows a value and the other an unchanged-secret marker (a value marked
+    secret, or unmarked, since the last update), both sides take the shown value, unless
+    ``check`` (which saw both in plain text) reports a change there."""
+
+    def resolve(path: str, desired: Any, other: Any) -> tuple[Any, Any]:
+        if _marked(desired) and _plain(other):
+            return other, other
+        if _marked(other) and _plain(desired):
+            touched = changed_by_check is None or any(_related(path, q) for q in changed_by_check)
+            return (desired, other) if touched else (desired, desired)
+        return desired, other
+
+    return resolve
 
 
 def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = None) -> Replanned:
@@ -112,69 +152,125 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
     ``old``/``new`` are the step's ``oldState``/``newState``; ``region`` is ``eci:region`` from
     the digest's config, when set there.
     """
-    new_in: Mapping[str, Any] = new.get("inputs") or {}
-    old_out: Mapping[str, Any] = old.get("outputs") or {}
+    new_in, old_out = _obj(new.get("inputs")), _obj(old.get("outputs"))
     check = new_in.get("__plan")
     if has_unknown({k: new_in.get(k) for k in SPEC_FIELDS}):
-        return _fallback(None, "some inputs are known only once `pulumi up` runs, so the change cannot be planned yet")
+        return _fallback(None, "some inputs are known only once pulumi up runs")
 
-    moved = region_move(old_out.get("region_id"), region)
+    moved = region_move(_str(old_out.get("region_id")), region)
     if moved is not None:
         return Replanned(moved.to_dict(), "replanned")
 
-    desired_data, blind_new = _fields(new_in, new_in.get("__redacted"), settle=False)
     observed = old_out.get("observed")
     if not isinstance(observed, Mapping):
-        return _fallback(check, "the previous state has no observed copy of the group; this is the plan `check` made")
-    old_views = old_out.get("__redacted")
-    # The observed side keeps the cloud's values where they are shown, so that drift is seen.
-    current_data, blind_cur = _fields(observed, old_views, settle=True, prefer_views=_shows_secrets(old_out))
-    applied_data, blind_applied = _fields(old_out, old_views, settle=True)
+        return _fallback(
+            check, "the previous state has no observed copy of the group; this is the plan the provider's check made"
+        )
+    old_views = {k: settled(v) for k, v in _obj(old_out.get("__redacted")).items()}
+    # The observed side: the cloud's values where shown; masked fields from the view of the
+    # observed group (it marks drifted secrets), else from the previous inputs' view.
+    cur_views = {**old_views, **_obj(old_out.get("observed_redacted"))}
+    desired_data, blind_new = _fields(new_in, new_in.get("__redacted"), settle=False)
+    current_data, blind_cur = _fields(observed, cur_views, settle=False, prefer_views=_shows_secrets(old_out))
+    applied_data, blind_applied = _fields(old_out, old_views, settle=False)
     blind = sorted(set(blind_new + blind_cur + blind_applied))
     if blind:
         return _fallback(
             check,
-            f"{', '.join(blind)} hold secrets the preview does not show; this is the plan `check` made from "
-            "the previous inputs, so changes made outside Pulumi are not shown",
+            f"{', '.join(blind)} hold secrets the preview does not show",
         )
+    desired_data, current_data, applied_data = copy.deepcopy((desired_data, current_data, applied_data))
+    checked = _obj(check).get("changes")
+    changed_by_check = (
+        [c["path"] for c in checked if isinstance(c, Mapping) and isinstance(c.get("path"), str)]
+        if isinstance(checked, list)
+        else None
+    )
+    resolve = _unifier(changed_by_check)
+    align(desired_data, current_data, resolve)
+    align(desired_data, applied_data, resolve)
     try:
         desired = ContainerGroupSpec.model_validate(desired_data, context=_LENIENT)
         current = ContainerGroupSpec.model_validate(current_data, context=_LENIENT)
         last = ContainerGroupSpec.model_validate(applied_data, context=_LENIENT) if applied_data else None
     except ValidationError as e:
-        why = f"the digest does not hold a valid spec ({e.error_count()} problem(s)); this is the plan `check` made"
-        return _fallback(check, why)
+        return _fallback(check, f"the digest does not hold a valid spec ({e.error_count()} problem(s))")
 
     salt = old_out.get("applied_salt")
     applied = None
     if isinstance(salt, str) and salt:
-        plain = old_out.get("applied_digests")
+        plain = _obj(old_out.get("applied_digests"))
         recomputed = dict(applied_record(last, salt).digests) if last is not None else {}
         # Digests covering secrets are secret outputs; the views give the same answer for them.
-        applied = Applied(salt, {**recomputed, **(plain if isinstance(plain, Mapping) else {})})
-    secret_paths = key_paths(desired, [p for p in new_in.get("__secret_paths") or () if isinstance(p, str)])
-    status = old_out.get("status") if isinstance(old_out.get("status"), str) else None
-    p = plan(desired, current, status, applied=applied, secret_paths=secret_paths)
+        applied = Applied(salt, {**recomputed, **{k: v for k, v in plain.items() if isinstance(v, str)}})
+    secret_paths = key_paths(desired, new_in.get("__secret_paths"))
+    p = plan(desired, current, _str(old_out.get("status")), applied=applied, secret_paths=secret_paths)
 
     drift: frozenset[str] = frozenset()
     if last is not None and p.changes:
-        as_applied = plan(desired, last, status, applied=applied, secret_paths=secret_paths)
+        as_applied = plan(desired, last, _str(old_out.get("status")), applied=applied, secret_paths=secret_paths)
         intended = {c.describe() for c in as_applied.changes}
         drift = frozenset(c.path for c in p.changes if c.describe() not in intended)
     out = p.to_dict()
     if last is not None:
-        _show_last_applied(out, dict(leaves(last)))
+        _show_last_applied(out, dict(leaves(last)), desired, secret_paths)
     return Replanned(out, "replanned", drift)
 
 
-def _show_last_applied(p: dict[str, Any], applied: Mapping[str, Any]) -> None:
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value not in (MASK, UNKNOWN) else None
+
+
+def _show_last_applied(
+    p: dict[str, Any], applied: Mapping[str, Any], desired: ContainerGroupSpec, secret_paths: list[str]
+) -> None:
     """Write-only values are not in DescribeContainerGroups, so the planner can only say "last
-    applied"; the previous inputs in the digest hold the value itself, unless it is secret."""
+    applied"; the previous inputs in the digest hold the value itself, unless it is secret.
+    For a write-only item (a registry credential), say which of its fields changed."""
+    wanted = dict(leaves(desired))
+    # Values typed secret (a password) are hidden even when the digest printed them.
+    typed = [k for k, v in leaves(desired, reveal=False) if v == SECRET and wanted.get(k) != SECRET]
     for c in p.get("changes") or ():
-        if c.get("write_only") and not c.get("secret") and c.get("kind") == "changed" and c["path"] in applied:
-            value = applied[c["path"]]
-            if value not in (MASK, CHANGED) and not has_unknown(value):
-                c["old"] = _display(value)
+        if not c.get("write_only") or c.get("kind") not in ("changed", "added"):
+            continue
+        path = c["path"]
+        if c["kind"] == "added":
+            if path.endswith("]") and c.get("whole") is not False:
+                c["detail"] = _item_detail(path, {}, wanted, [*secret_paths, *typed], added=True)
+        elif not c.get("secret") and path in applied and _plain(applied[path]):
+            c["old"] = _display(applied[path])
+        elif path.endswith("]"):
+            c["detail"] = _item_detail(path, applied, wanted, [*secret_paths, *typed])
+
+
+def _item_detail(
+    path: str, before: Mapping[str, Any], after: Mapping[str, Any], secret_paths: list[str], added: bool = False
+) -> str | None:
+    """For one write-only item: ``user_name: a → b; password: [secret] changed`` (what differs),
+    or ``added: user_name shop-ci, password [secret]``."""
+    prefix = path + "."
+    parts = []
+    key = path[path.rindex("[") + 1 : -1]
+    for leaf in dict.fromkeys(k for k in (*after, *before) if k.startswith(prefix)):
+        name = leaf[len(prefix) :]
+        a, b = before.get(leaf), after.get(leaf)
+        if "[" in name or "." in name or (a == b and not added) or (added and _display_or_unset(b) == key):
+            continue  # nested lists: the item-level change says enough; the key is in the path
+        hidden = any(_related(leaf, s) for s in secret_paths)
+        hidden = hidden or not (a is None or _plain(a)) or not (b is None or _plain(b))
+        if added:
+            parts.append(f"{name} {SECRET if hidden else _display_or_unset(b)}")
+        elif hidden:
+            parts.append(f"{name}: {SECRET} changed")
+        else:
+            parts.append(f"{name}: {_display_or_unset(a)} → {_display_or_unset(b)}")
+    if added:
+        return "added: " + ", ".join(parts) if parts else None
+    return "; ".join(parts) or None
+
+
+def _display_or_unset(value: Any) -> str:
+    return "(unset)" if value is None else _display(value)
 
 
 def _display(value: Any) -> str:

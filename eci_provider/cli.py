@@ -138,6 +138,9 @@ def _cmd_preview_comment(args: argparse.Namespace) -> int:
     except PreviewError as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return 2
+    except Exception as e:  # a document the analysis did not foresee: say so, exit 2, not 1
+        print(f"{args.file}: could not analyse the preview ({type(e).__name__}: {e})", file=sys.stderr)
+        return 2
     rendered = render_json(report, fail_on) if args.format == "json" else render_markdown(report, fail_on)
     if args.output:
         Path(args.output).write_text(rendered)

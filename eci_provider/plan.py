@@ -37,6 +37,7 @@ __all__ = [
     "Explanation",
     "Plan",
     "applied_record",
+    "pinned",
     "plan",
     "region_move",
 ]
@@ -75,10 +76,11 @@ class Change:
     #: The desired value behind a write-only digest, shown when it is not secret.
     new_plain: Any = None
 
-    def show(self, value: Any) -> str:
+    def show(self, value: Any, limit: int | None = 80) -> str:
+        """``value`` for display, masked when secret; cut at ``limit`` characters (None: whole)."""
         if value is self.new and isinstance(value, C.Digest) and self.new_plain is not None:
-            return _show(self.new_plain, self.secret)
-        return _show(value, self.secret)
+            return _show(self.new_plain, self.secret, limit)
+        return _show(value, self.secret, limit)
 
     def describe(self) -> str:
         """``path: old → new``, with secrets masked and unset values read as their default."""
@@ -481,17 +483,27 @@ def _replace(
     )
 
 
+def pinned(inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    """The top-level fields set in ``inputs`` that pin an address two instances cannot hold at
+    once (a private IP, an EIP, a fixed IP).  Works on raw inputs too: a value not known yet
+    counts as set, because a replacement must not bet on it being empty."""
+    return tuple(
+        fp.name
+        for fp in C.plans(ContainerGroupSpec)
+        if fp.rule.pins_address and inputs.get(fp.name) not in (None, "false", False)
+    )
+
+
 def _pins(desired: ContainerGroupSpec) -> tuple[bool, list[Explanation]]:
     """Delete before create when the spec pins something two instances cannot hold at once."""
     pins = [
         Explanation(
-            f"{fp.name} is set",
+            f"{name} is set",
             "two instances cannot hold it at once: the old instance is deleted before the new one is "
             "created, which means downtime (update-model §5)",
-            fp.name,
+            name,
         )
-        for fp in C.plans(ContainerGroupSpec)
-        if fp.rule.pins_address and getattr(desired, fp.name) not in (None, "false")
+        for name in pinned({n: getattr(desired, n) for n in ContainerGroupSpec.model_fields})
     ]
     return bool(pins), pins
 
@@ -699,7 +711,7 @@ def _container_effects(
 # --------------------------------------------------------------------------------------
 
 
-def _show(value: Any, secret: bool) -> str:
+def _show(value: Any, secret: bool, limit: int | None = 80) -> str:
     if value is None or value is _NONE:
         return "(unset)"
     if secret:
@@ -712,14 +724,14 @@ def _show(value: Any, secret: bool) -> str:
         value = {k: v for k, v in value.items() if k != C.ORDER}
         if all(isinstance(v, C.Digest) for v in value.values()):
             return f"{len(value)} write-only item(s)"
-        text = ", ".join(f"{k}={_show(v, False)}" for k, v in value.items())
-        return "{" + (text if len(text) <= 78 else text[:75] + "...") + "}"
+        text = ", ".join(f"{k}={_show(v, False, limit)}" for k, v in value.items())
+        return "{" + (text if limit is None or len(text) <= limit - 2 else text[: limit - 5] + "...") + "}"
     if isinstance(value, tuple) and value and isinstance(value[0], dict):
         return f"{len(value)} item(s)"
     text = repr(value) if not isinstance(value, str) else value
     if isinstance(value, tuple):
         text = "[" + ", ".join(repr(v) if not isinstance(v, str) else v for v in value) + "]"
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _absent(c: Change) -> str:
@@ -738,13 +750,14 @@ def _sides(c: Change) -> tuple[str | None, str | None]:
     write_only = isinstance(c.old, C.Digest) or isinstance(c.new, C.Digest)
     if c.kind == "added":
         hidden = isinstance(c.new, C.Digest) and c.new_plain is None
-        return (None if item else _absent(c)), ("(write-only)" if hidden else c.show(c.new))
+        return (None if item else _absent(c)), ("(write-only)" if hidden else c.show(c.new, None))
     if c.kind == "removed":
-        return (c.show(c.old) if not isinstance(c.old, C.Digest) else "(write-only)"), (None if item else _absent(c))
+        old = "(write-only)" if isinstance(c.old, C.Digest) else c.show(c.old, None)
+        return old, (None if item else _absent(c))
     if write_only:
-        new = c.show(c.new) if c.new_plain is not None or c.secret else "(changed)"
+        new = c.show(c.new, None) if c.new_plain is not None or c.secret else "(changed)"
         return "(last applied, write-only)", new
-    return c.show(c.old), c.show(c.new)
+    return c.show(c.old, None), c.show(c.new, None)
 
 
 def _describe(c: Change) -> str:

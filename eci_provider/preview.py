@@ -3,30 +3,32 @@
 Raw Pulumi output says *update* or *replace*.  A reviewer needs to know more: which UpdateType,
 what restarts, why a replacement is needed, and what is risky.  :func:`analyse` reads the
 preview digest (shape: ../shared/reference/pulumi_dynamic.md §4), re-runs the planner for each
-of our groups from the same data the provider's ``diff`` used (:mod:`._replan`), and builds a
+of our groups from the same data the provider's ``diff`` uses (:mod:`._replan`), and builds a
 :class:`Report`; :func:`render_markdown` and :func:`render_json` present it, and
 :func:`gate` answers ``--fail-on``.
 
 Resources that are not ECI container groups are listed, never analysed.  Secrets are never
-printed: Pulumi already masks secret values as ``"[secret]"``, and every value of a field
-typed or marked secret is masked by the planner as well.
+printed: Pulumi masks secret values as ``"[secret]"``; secret-holding inputs are rebuilt from
+redacted views; and the planner masks every value typed or marked secret, also when the
+document was printed with ``--show-secrets``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from . import _markdown as md
-from ._redaction import CHANGED, SECRET, key_paths, leaves
+from . import rules
+from ._redaction import MARKERS, SECRET, key_paths, leaves
 from ._replan import MASK, UNKNOWN, Replanned, desired_view, replan
-from .spec import ContainerGroupSpec
+from .plan import pinned
+from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec
 
 __all__ = [
     "FAIL_ON",
+    "IMPACTS",
     "GroupReport",
     "OtherStep",
     "PreviewError",
@@ -50,30 +52,26 @@ FAIL_ON = {
     "container-restart": "an update restarts containers",
     "warning": "any group has a warning",
     "drift": "a change reverts something changed outside Pulumi",
-    "unanalysed": "a group could not be re-planned from the preview",
+    "unknown": "what happens to a group is known only during pulumi up",
+    "unanalysed": "a group is shown with the plan check made, not re-planned",
 }
-#: Impact categories, in report order, with their label and marker.
+#: Impact categories, in report order: label and marker.  An instance restart and a
+#: replacement carry the warning sign.
 IMPACTS = {
     "create": ("Create", "➕"),
     "update-none": ("Update, no restart", "✅"),
     "update-containers": ("Update, restarts containers", "🔁"),
     "update-instance": ("Update, restarts the instance", "⚠️"),
-    "replace": ("Replace", "⚠️"),
-    "delete": ("Delete", "⚠️"),
-    "unknown": ("Not known until `pulumi up`", "❔"),
+    "replace": ("Replace", "⚠️♻️"),
+    "delete": ("Delete", "🗑️"),
+    "forget": ("Removed from the stack, left running", "📤"),
+    "unknown": ("Known only during pulumi up", "❔"),
     "noop": ("No change to the group", "✅"),
 }
 
-FOOTER = (
-    "Rebuilt by eci-provider preview-comment from pulumi preview --json, with the planner the provider runs "
-    "(rules: docs/update-rules.md). Secrets are shown as [secret]. Rule sources: seed 001, 003 and 004 are "
-    "Alibaba's CreateContainerGroup, DescribeContainerGroups and UpdateContainerGroup references; meta is "
-    "Alibaba's API metadata; update-model is the project's update model; interpretation marks our reading "
-    "where the references are silent."
-)
-
 _REPLACEMENT_OPS = {"replace", "create-replacement", "delete-replaced"}
-_HIDDEN_OPS = {"same"}
+_READ_OPS = {"refresh", "read", "read-replacement", "import", "import-replacement"}
+_FORGET_OPS = {"discard", "discard-replaced", "remove-pending-replace"}
 
 
 class PreviewError(ValueError):
@@ -94,6 +92,8 @@ class Row:
     secret: bool = False
     #: The cloud differs from what was last applied here: the change reverts an outside edit.
     drift: bool = False
+    #: For a write-only item (a registry credential): which of its fields changed.
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,21 +106,28 @@ class GroupReport:
     impact: str  # a key of IMPACTS
     name: str | None = None  # the ECI group name
     group_id: str | None = None
+    #: The status recorded at the last update or refresh (not necessarily the current one).
     status: str | None = None
+    size: str | None = None
     update_type: str | None = None
     calls: int = 0
     restarted: tuple[str, ...] = ()
     started: tuple[str, ...] = ()
     stopped: tuple[str, ...] = ()
-    delete_before_replace: bool = False
+    #: True: the old group is deleted first; False: created first; None: Pulumi's resource
+    #: options decide (a replacement the provider did not ask for).
+    delete_before_replace: bool | None = False
     replace_fields: tuple[str, ...] = ()
     rows: tuple[Row, ...] = ()
-    #: Reasons that are about the group as a whole (status, instance size, pinned addresses).
+    #: Reasons about the group as a whole (status, instance size, unknown values, overrides).
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    #: ``replanned``, ``check``, ``unknown``, ``create`` or ``delete`` (see :class:`Replanned`).
+    #: ``replanned`` (like the provider's diff), ``check`` (check's plan: old vs new inputs),
+    #: ``unknown``, ``create``, ``delete``, ``forget`` or ``other``.
     basis: str = "replanned"
+    #: The planner's one-line summary, as the provider logs it.
+    plan_summary: str | None = None
     #: For a create: the spec's set values as ``(path, value)``, secrets masked.
     created: tuple[tuple[str, str], ...] = ()
 
@@ -129,7 +136,7 @@ class GroupReport:
         label = IMPACTS[self.impact][0]
         if self.impact in ("update-none", "update-containers", "update-instance"):
             return f"{label} ({self.update_type})"
-        if self.impact == "replace":
+        if self.impact == "replace" and self.delete_before_replace is not None:
             return f"{label} ({'delete first: downtime' if self.delete_before_replace else 'create first'})"
         return label
 
@@ -170,42 +177,48 @@ def analyse(digest: Any) -> Report:
         exported = isinstance(digest, Mapping) and "deployment" in digest
         hint = " (this looks like `pulumi stack export`)" if exported else ""
         raise PreviewError(f"not a `pulumi preview --json` document{hint}: expected an object with a list of `steps`")
-    config = digest.get("config") if isinstance(digest.get("config"), Mapping) else {}
-    region = config.get("eci:region")
-    region = region if isinstance(region, str) and region != MASK else None
+    region = _text(_obj(digest.get("config")).get("eci:region"))
 
     stack = project = None
     by_urn: dict[str, list[Mapping[str, Any]]] = {}
-    for i, step in enumerate(digest.get("steps") or ()):
+    for i, step in enumerate(digest["steps"]):
         if not isinstance(step, Mapping) or not isinstance(step.get("urn"), str) or not isinstance(step.get("op"), str):
             raise PreviewError(f"steps[{i}]: a step needs an `op` and a `urn`")
-        urn = step["urn"]
-        parts = _urn_parts(urn)
+        parts = _urn_parts(step["urn"])
         if parts and stack is None:
             stack, project = parts[0], parts[1]
-        by_urn.setdefault(urn, []).append(step)
+        by_urn.setdefault(step["urn"], []).append(step)
 
     groups: list[GroupReport] = []
     others: list[OtherStep] = []
     for urn, steps in by_urn.items():
-        op = _logical_op(steps)
+        acting = [s for s in steps if s["op"] not in _READ_OPS] or steps  # a refresh before a change
+        op = _logical_op(acting)
         kind = _type_of(steps, urn)
-        if op in _HIDDEN_OPS or kind == "pulumi:pulumi:Stack":
-            continue
+        if op in ("same", "refresh", "read") or kind == "pulumi:pulumi:Stack":
+            continue  # nothing changes (a refresh only reads; its effect shows in the next step)
         if _is_ours(steps, kind):
-            groups.append(_group(urn, op, steps, region))
+            groups.append(_group(urn, op, acting, region))
         else:
             others.append(OtherStep(op, kind, _name_of(urn), urn))
     order = list(IMPACTS)
     groups.sort(key=lambda g: (order.index(g.impact), g.resource))
-    summary = digest.get("changeSummary")
+    summary = _obj(digest.get("changeSummary"))
     return Report(
-        stack,
-        project,
-        tuple(groups),
-        tuple(others),
-        {k: v for k, v in summary.items() if isinstance(v, int)} if isinstance(summary, Mapping) else {},
+        stack, project, tuple(groups), tuple(others), {k: v for k, v in summary.items() if isinstance(v, int)}
     )
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value not in (MASK, UNKNOWN) else None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(x for x in value if isinstance(x, str)) if isinstance(value, list) else ()
 
 
 def _urn_parts(urn: str) -> tuple[str, str, str, str] | None:
@@ -227,9 +240,9 @@ def _name_of(urn: str) -> str:
 def _type_of(steps: Sequence[Mapping[str, Any]], urn: str) -> str:
     for step in steps:
         for side in ("newState", "oldState"):
-            state = step.get(side)
-            if isinstance(state, Mapping) and isinstance(state.get("type"), str):
-                return state["type"]
+            kind = _obj(step.get(side)).get("type")
+            if isinstance(kind, str):
+                return kind
     parts = _urn_parts(urn)
     return parts[2] if parts else "?"
 
@@ -240,9 +253,8 @@ def _is_ours(steps: Sequence[Mapping[str, Any]], kind: str) -> bool:
     if not kind.startswith("pulumi-python:dynamic"):
         return False
     for step in steps:  # a subclass registered under another type name: recognise our inputs
-        new = _state(step, "newState")
-        old = _state(step, "oldState")
-        if "__plan" in (new.get("inputs") or {}) or "applied_salt" in (old.get("outputs") or {}):
+        new, old = _obj(step.get("newState")), _obj(step.get("oldState"))
+        if "__plan" in _obj(new.get("inputs")) or "applied_salt" in _obj(old.get("outputs")):
             return True
     return False
 
@@ -254,47 +266,48 @@ def _logical_op(steps: Sequence[Mapping[str, Any]]) -> str:
     return ops[0]
 
 
-def _state(step: Mapping[str, Any] | None, side: str) -> Mapping[str, Any]:
-    value = step.get(side) if step else None
-    return value if isinstance(value, Mapping) else {}
-
-
 def _pick(steps: Sequence[Mapping[str, Any]], side: str) -> Mapping[str, Any]:
     for step in steps:
-        if _state(step, side):
-            return _state(step, side)
+        state = _obj(step.get(side))
+        if state:
+            return state
     return {}
 
 
 def _group(urn: str, op: str, steps: Sequence[Mapping[str, Any]], region: str | None) -> GroupReport:
     old, new = _pick(steps, "oldState"), _pick(steps, "newState")
-    old_out = old.get("outputs") or {}
-    new_in = new.get("inputs") or {}
-    base = {
-        "resource": _name_of(urn),
+    old_out, new_in = _obj(old.get("outputs")), _obj(new.get("inputs"))
+    resource = _name_of(urn)
+    name = _text(new_in.get("name")) or _text(old_out.get("name"))
+    base: dict[str, Any] = {
+        "resource": resource,
         "urn": urn,
         "op": op,
-        "name": _text(new_in.get("name")) or _text(old_out.get("name")),
+        "name": name,
         "group_id": _text(old_out.get("container_group_id")) or _text(old.get("id")),
         "status": _text(old_out.get("status")),
     }
     if op in ("create", "create-replacement"):
         return _create(base, new_in)
-    if op in ("delete", "delete-replaced", "discard"):
-        return _delete(base)
-    if op not in ("update", "replace"):
+    if op in _FORGET_OPS or (op in ("delete", "delete-replaced") and old.get("retainOnDelete") is True):
         return GroupReport(
             **base,
-            impact="noop",
-            basis="other",
-            notes=(f"Pulumi operation `{op}`: nothing is changed in the cloud by it",),
+            impact="forget",
+            basis="forget",
+            reasons=("Pulumi drops it from the stack (retainOnDelete or a discard); the group itself keeps running",),
         )
-    r = replan(old, new, region)
-    return _changed(base, op, r, steps)
+    if op in ("delete", "delete-replaced"):
+        gone = name or resource
+        warning = f"deletes {gone}: its containers stop and its addresses are released"
+        return GroupReport(**base, impact="delete", basis="delete", warnings=(warning,))
+    if op not in ("update", "replace"):
+        reason = f"Pulumi operation `{op}`: it changes nothing in the cloud"
+        return GroupReport(**base, impact="noop", basis="other", reasons=(reason,))
+    return _changed(base, op, replan(old, new, region), steps, new_in)
 
 
 def _unknown_paths(value: Any, path: str = "") -> list[str]:
-    """Paths of the spec inputs whose values are not known yet."""
+    """Paths (by position) of the spec inputs whose values are not known yet."""
     if value == UNKNOWN:
         return [path]
     out: list[str] = []
@@ -308,29 +321,28 @@ def _unknown_paths(value: Any, path: str = "") -> list[str]:
     return out
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value not in (MASK, UNKNOWN) else None
-
-
 def _create(base: dict[str, Any], inputs: Mapping[str, Any]) -> GroupReport:
     spec, blind = desired_view(inputs)
-    notes = [f"{', '.join(blind)}: hold secrets the preview does not show"] if blind else []
     if spec is None:
         pending = _unknown_paths(inputs)
-        notes.append("known only during `pulumi up`: " + (", ".join(pending) or "some inputs"))
-        return GroupReport(**base, impact="create", basis="unknown", notes=tuple(notes))
-    created: list[tuple[str, str]] = []
+        if pending:
+            why = "known only during pulumi up: " + ", ".join(pending) + " (by position)"
+        elif blind:
+            why = f"{', '.join(blind)} hold secrets as whole values, so the spec cannot be listed"
+        else:
+            why = "the inputs do not form a valid spec here; `pulumi preview` itself would have failed"
+        return GroupReport(**base, impact="create", basis="unknown" if pending else "check", reasons=(why,))
+    size = None
     try:
         cpu, memory = spec.instance_size()
-        created.append(("instance size", f"{cpu:g} vCPU / {memory:g} GiB"))
+        size = f"{cpu:g} vCPU / {memory:g} GiB"
     except ValueError:
         pass
-    marked = key_paths(spec, [p for p in inputs.get("__secret_paths") or () if isinstance(p, str)])
-    created.extend(_created(spec, marked))
-    check = inputs.get("__plan")
-    if isinstance(check, Mapping):
-        notes.extend(n for n in check.get("notes") or () if isinstance(n, str))
-    return GroupReport(**base, impact="create", basis="create", created=tuple(created), notes=tuple(notes))
+    marked = key_paths(spec, inputs.get("__secret_paths"))
+    notes = _strings(_obj(inputs.get("__plan")).get("notes"))
+    return GroupReport(
+        **base, impact="create", basis="create", size=size, created=tuple(_created(spec, marked)), notes=notes
+    )
 
 
 _ITEM_KEY = re.compile(r"\[([^\[\]]*)\]\.[a-z_]+$")
@@ -340,10 +352,10 @@ _ELEMENT = re.compile(r"\[\d+\]$")
 def _created(spec: ContainerGroupSpec, marked: Sequence[str]) -> Iterable[tuple[str, str]]:
     """The set values of a spec to create, by key path; secrets (typed or marked) masked."""
     for path, value in leaves(spec, reveal=False):
-        if _ELEMENT.search(path):
-            continue  # a list of scalars is shown whole
+        if _ELEMENT.search(path) or path.startswith(f"tags[{RESERVED_TAG_PREFIX}"):
+            continue  # a list of scalars is shown whole; the ownership tag is the provider's
         key = _ITEM_KEY.search(path)
-        if key and key.group(1) == str(value):
+        if key and (key.group(1) == _show(value) or key.group(1).startswith(f"{_show(value)}/")):
             continue  # an item's key field: already in the path
         hidden = any(path == m or path.startswith((m + ".", m + "[")) for m in marked)
         yield path, SECRET if hidden else _show(value)
@@ -352,7 +364,7 @@ def _created(spec: ContainerGroupSpec, marked: Sequence[str]) -> Iterable[tuple[
 def _show(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_show(v) for v in value)
-    if value in (CHANGED, SECRET, MASK):
+    if value in MARKERS or value == MASK:
         return SECRET
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -361,49 +373,54 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _delete(base: dict[str, Any]) -> GroupReport:
-    gone = base["name"] or base["resource"]
-    return GroupReport(
-        **base,
-        impact="delete",
-        basis="delete",
-        warnings=(f"deletes {gone}: its containers stop and its addresses are released",),
-    )
-
-
-def _changed(base: dict[str, Any], op: str, r: Replanned, steps: Sequence[Mapping[str, Any]]) -> GroupReport:
+def _changed(
+    base: dict[str, Any], op: str, r: Replanned, steps: Sequence[Mapping[str, Any]], new_in: Mapping[str, Any]
+) -> GroupReport:
     p = r.plan
     action = p.get("action")
-    notes = list(r.notes) + [n for n in p.get("notes") or () if isinstance(n, str)]
-    warnings = [w for w in p.get("warnings") or () if isinstance(w, str)]
-    reasons = []
-    replace_fields = tuple(x for x in p.get("replace_fields") or () if isinstance(x, str))
-    dbr = bool(p.get("delete_before_replace"))
-    replace_reasons = [x for s in steps for x in s.get("replaceReasons") or () if isinstance(x, str)]
+    notes = [*r.notes, *_strings(p.get("notes"))]
+    warnings = list(_strings(p.get("warnings")))
+    reasons: list[str] = []
+    replace_fields = _strings(p.get("replace_fields"))
+    dbr: bool | None = bool(p.get("delete_before_replace"))
+    replace_reasons = [x for s in steps for x in _strings(s.get("replaceReasons"))]
     ops = [s["op"] for s in steps]
-    if "delete-replaced" in ops and "create-replacement" in ops:
-        dbr = dbr or ops.index("delete-replaced") < ops.index("create-replacement")
+    shown_order = "delete-replaced" in ops and "create-replacement" in ops  # --show-replacement-steps
+    if shown_order:
+        dbr = ops.index("delete-replaced") < ops.index("create-replacement")
 
     if action == "unknown" or r.basis == "unknown":
-        pending = _unknown_paths(_state(steps[0], "newState").get("inputs") or {})
-        if pending:
-            notes.append("known only during `pulumi up`: " + ", ".join(pending))
-        if replace_reasons:
-            notes.append("Pulumi replaces it if " + ", ".join(replace_reasons) + " turns out to change")
-        return GroupReport(
-            **base,
-            impact="unknown",
-            basis="unknown",
-            notes=(*notes, f"Pulumi plans to {op} it; the provider decides how once the values are known"),
-        )
+        notes = list(_strings(p.get("notes")))  # the fallback's own note is said by the reasons
+        pending = _unknown_paths(new_in)
+        reasons.append("known only during pulumi up: " + (", ".join(pending) or "some inputs") + " (by position)")
+        if op == "replace":  # the provider asked for it: a create-only input is not known yet
+            reasons.append(
+                f"Pulumi replaces it: {', '.join(replace_reasons) or 'an input'} cannot be changed in place "
+                "and is not known yet"
+            )
+            pins = pinned(new_in)  # the provider deletes first then, as it does in diff
+            if pins:
+                warnings.append(f"downtime: the old group is deleted before the new one is created ({', '.join(pins)})")
+            return GroupReport(
+                **base,
+                impact="replace",
+                basis="unknown",
+                delete_before_replace=dbr if shown_order else bool(pins),
+                warnings=tuple(warnings),
+                replace_fields=tuple(replace_reasons),
+                reasons=tuple(reasons),
+                notes=tuple(notes),
+            )
+        reasons.append("the provider decides how to update it once the values are known")
+        return GroupReport(**base, impact="unknown", basis="unknown", reasons=tuple(reasons), notes=tuple(notes))
     if op == "replace" and action != "replace":
-        asked = ", ".join(replace_reasons) or "the program or the command line"
+        asked = ", ".join(replace_reasons) or "an input"
         reasons.append(
-            f"Pulumi replaces it although an update would do ({p.get('summary', action)}): replacement is "
-            f"asked for by {asked} (replaceOnChanges, --replace or deleteBeforeReplace)"
+            f"Pulumi replaces it although the provider would {p.get('summary', action)}: the program asks for a "
+            f"replacement when {asked} changes (replaceOnChanges), or pulumi up --replace does"
         )
         replace_fields = replace_fields or tuple(replace_reasons)
-        action = "replace"
+        action, dbr = "replace", (dbr if shown_order else None)
     elif op == "update" and action == "replace":
         warnings.append(
             "the plan rebuilt from this preview says replace, but Pulumi plans an update: the state "
@@ -412,64 +429,82 @@ def _changed(base: dict[str, Any], op: str, r: Replanned, steps: Sequence[Mappin
     elif op == "update" and action == "noop":
         notes.append("nothing differs from the observed group: the update only records the new inputs (no API call)")
 
-    changes = [c for c in p.get("changes") or () if isinstance(c, Mapping)]
+    changes = [c for c in p.get("changes") or () if isinstance(c, Mapping) and isinstance(c.get("path"), str)]
     rows = tuple(_row(c, replace_fields, r.drift) for c in changes)
-    change_paths = {c.get("path") for c in changes}
-    reasons.extend(str(x) for x, path in _explained(p) if path is None or path not in change_paths)
+    change_paths = {c["path"] for c in changes}
+    downtime = any(w.startswith("downtime") for w in warnings)
+    for text, path in _explained(p):
+        if path in change_paths or (downtime and path is not None and _pins(path)):
+            continue  # shown in its row, or said by the downtime warning
+        reasons.append(text)
     if any(row.drift for row in rows):
-        drifted = ", ".join(row.path for row in rows if row.drift)
-        warnings.append(f"reverts changes made outside Pulumi: {drifted}")
+        warnings.append("reverts changes made outside Pulumi: " + ", ".join(row.path for row in rows if row.drift))
 
+    update = action == "update"
     if action == "replace":
         impact = "replace"
-        if dbr and not any(w.startswith("downtime") for w in warnings):
+        if dbr and not downtime:
             warnings.append("downtime: the old group is deleted before the new one is created")
-    elif action == "update":
+    elif update:
         impact = {"instance": "update-instance", "containers": "update-containers"}.get(p.get("restart"), "update-none")
     else:
         impact = "noop"
     return GroupReport(
         **base,
         impact=impact,
-        update_type=p.get("update_type") if action == "update" else None,
-        calls=int(p.get("calls") or 0) if action == "update" else 0,
-        restarted=tuple(p.get("restarted_containers") or ()) if action == "update" else (),
-        started=tuple(p.get("started_containers") or ()) if action == "update" else (),
-        stopped=tuple(p.get("stopped_containers") or ()) if action == "update" else (),
-        delete_before_replace=dbr and action == "replace",
+        update_type=_text(p.get("update_type")) if update else None,
+        calls=_count(p.get("calls")) if update else 0,
+        restarted=_strings(p.get("restarted_containers")) if update else (),
+        started=_strings(p.get("started_containers")) if update else (),
+        stopped=_strings(p.get("stopped_containers")) if update else (),
+        delete_before_replace=dbr if action == "replace" else False,
         replace_fields=replace_fields if action == "replace" else (),
         rows=rows,
         reasons=tuple(reasons),
         warnings=tuple(dict.fromkeys(warnings)),
         notes=tuple(dict.fromkeys(notes)),
         basis=r.basis,
+        plan_summary=_text(p.get("summary")),
     )
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _pins(path: str) -> bool:
+    try:
+        return rules.rule_of(ContainerGroupSpec, path).pins_address
+    except KeyError:
+        return False
 
 
 def _explained(p: Mapping[str, Any]) -> list[tuple[str, str | None]]:
     """Each reason with the path it explains (``None``: about the group as a whole)."""
     explained = p.get("explained")
     if isinstance(explained, list):
-        return [
-            (f"{e.get('what')} — {e.get('why')}" if e.get("why") else str(e.get("what")), e.get("path"))
-            for e in explained
-            if isinstance(e, Mapping)
-        ]
-    return [(t, None) for t in p.get("reasons") or () if isinstance(t, str)]
+        out = []
+        for e in explained:
+            if isinstance(e, Mapping) and isinstance(e.get("what"), str):
+                why = e.get("why") if isinstance(e.get("why"), str) else ""
+                path = e.get("path") if isinstance(e.get("path"), str) else None
+                out.append((f"{e['what']} — {why}" if why else e["what"], path))
+        return out
+    return [(t, None) for t in _strings(p.get("reasons"))]
 
 
 def _row(c: Mapping[str, Any], replace_fields: Sequence[str], drift: frozenset[str]) -> Row:
-    path = str(c.get("path"))
-    replaces = any(path == f or path.startswith((f + ".", f + "[")) for f in replace_fields)
+    path = c["path"]
     return Row(
         path=path,
         kind=str(c.get("kind")),
         old=_value(c.get("old")),
         new=_value(c.get("new")),
-        rule=str(c.get("rule") or ""),
-        replaces=replaces,
-        secret=bool(c.get("secret")),
+        rule=c.get("rule") if isinstance(c.get("rule"), str) else "",
+        replaces=any(path == f or path.startswith((f + ".", f + "[")) for f in replace_fields),
+        secret=c.get("secret") is True,
         drift=path in drift,
+        detail=c.get("detail") if isinstance(c.get("detail"), str) else None,
     )
 
 
@@ -477,7 +512,7 @@ def _value(v: Any) -> str | None:
     if v is None:
         return None
     text = str(v)
-    return SECRET if CHANGED in text or text == MASK else text
+    return SECRET if text in MARKERS or text == MASK or any(m in text for m in MARKERS - {SECRET}) else text
 
 
 # --------------------------------------------------------------------------------------
@@ -507,144 +542,20 @@ def _meets(g: GroupReport, cond: str) -> bool:
         "container-restart": g.impact == "update-containers",
         "warning": bool(g.warnings),
         "drift": any(r.drift for r in g.rows),
-        "unanalysed": g.basis in ("check", "unknown"),
+        "unknown": g.basis == "unknown",
+        "unanalysed": g.basis == "check",
     }[cond]
-
-
-# --------------------------------------------------------------------------------------
-# rendering
-# --------------------------------------------------------------------------------------
-
-
-_RESTART = {"update-none": "none", "update-containers": "containers", "update-instance": "instance"}
-
-
-def render_json(report: Report, fail_on: Sequence[str] = ()) -> str:
-    """The report for bots: counts, groups, other resources, and the ``--fail-on`` verdict."""
-    doc = {
-        "stack": report.stack,
-        "project": report.project,
-        "counts": report.counts(),
-        "groups": [
-            {**asdict(g), "summary": g.summary, "restart": _RESTART.get(g.impact), "created": dict(g.created)}
-            for g in report.groups
-        ],
-        "other_resources": [asdict(o) for o in report.others],
-        "change_summary": dict(report.change_summary),
-        "failed": gate(report, fail_on),
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_markdown(report: Report, fail_on: Sequence[str] = ()) -> str:
     """A pull-request comment: summary line and table, warnings, one section per group."""
-    out: list[str] = [md.marker(report.stack)]
-    stack = md.code(report.stack or "?")
-    project = f"{md.code(report.project)} · " if report.project else ""
-    out.append(f"## ECI container groups: {project}stack {stack}")
-    out.append("")
-    counts = report.counts()
-    changing = [g for g in report.groups if g.impact != "noop"]
-    if not changing:
-        out.append(f"**No container group changes in {stack}.**")
-    else:
-        out.append(_summary_line(counts, len(changing), report.stack))
-        out.append("")
-        out.append("| | Change | Groups |")
-        out.append("|---|---|---|")
-        for impact, (label, mark) in IMPACTS.items():
-            members = [g for g in report.groups if g.impact == impact]
-            if members and impact != "noop":
-                names = ", ".join(md.code(g.resource) for g in members)
-                out.append(f"| {mark} | {label} | {len(members)}: {names} |")
-    hits = gate(report, fail_on)
-    warned = [(g, w) for g in report.groups for w in g.warnings]
-    if warned or hits:
-        out += ["", "> [!WARNING]"]
-        out += [f"> - **{md.escape(h)}** (fails this check: `--fail-on`)" for h in hits]
-        out += [f"> - {md.code(g.resource)}: {md.escape(w)}" for g, w in warned]
-    for g in report.groups:
-        out.append("")
-        out.extend(_section(g))
-    if report.others:
-        out += ["", "### Other resources (not analysed)", "", "| Operation | Type | Resource |", "|---|---|---|"]
-        out += [f"| {md.escape(o.op)} | {md.code(o.type)} | {md.code(o.resource)} |" for o in report.others]
-    out += ["", f"<sub>{md.escape(FOOTER)}</sub>"]
-    return "\n".join(out) + "\n"
+    from ._preview_render import markdown
+
+    return markdown(report, gate(report, fail_on))
 
 
-def _summary_line(counts: Mapping[str, int], total: int, stack: str | None) -> str:
-    parts = []
-    if counts["create"]:
-        parts.append(f"{counts['create']} to create")
-    updates = counts["update-none"] + counts["update-containers"] + counts["update-instance"]
-    if updates:
-        split = [
-            f"{counts['update-none']} without restart" if counts["update-none"] else "",
-            f"{counts['update-containers']} restarting containers" if counts["update-containers"] else "",
-            f"{counts['update-instance']} restarting the instance" if counts["update-instance"] else "",
-        ]
-        parts.append(f"{updates} to update ({', '.join(s for s in split if s)})")
-    for key, verb in (("replace", "to replace"), ("delete", "to delete"), ("unknown", "not known until `pulumi up`")):
-        if counts[key]:
-            parts.append(f"{counts[key]} {verb}")
-    noun = "group changes" if total == 1 else "groups change"
-    where = f" in {md.code(stack)}" if stack else ""
-    return f"**{total} container {noun}{where}:** " + " · ".join(parts)
+def render_json(report: Report, fail_on: Sequence[str] = ()) -> str:
+    """The report for bots: counts, groups, other resources, and the ``--fail-on`` verdict."""
+    from ._preview_render import as_json
 
-
-def _section(g: GroupReport) -> list[str]:
-    mark = IMPACTS[g.impact][1]
-    out = [f"### {mark} {md.code(g.resource)}: {md.escape(g.summary)}"]
-    facts = [md.code(x) for x in (g.name, g.group_id) if x]
-    if g.status:
-        facts.append(f"status {g.status}")
-    if g.impact.startswith("update-"):
-        calls = f", {g.calls} calls" if g.calls > 1 else ""
-        facts.append(f"UpdateContainerGroup with **{g.update_type}**{calls}")
-        facts.append(f"restarts: **{_restart_text(g)}**")
-        if g.started:
-            facts.append(f"starts {', '.join(md.code(c) for c in g.started)}")
-        if g.stopped:
-            facts.append(f"stops {', '.join(md.code(c) for c in g.stopped)}")
-    elif g.impact == "replace":
-        order = "deletes the old group first (downtime)" if g.delete_before_replace else "creates the new group first"
-        facts.append(f"**{order}**")
-        if g.replace_fields:
-            facts.append("because of " + ", ".join(md.code(f) for f in g.replace_fields))
-    out.append(" · ".join(facts) if facts else "")
-    if g.rows:
-        out += ["", "| Field | Change | Rule |", "|---|---|---|"]
-        for row in g.rows:
-            flags = (" ♻️ replaces" if row.replaces else "") + (" ↺ drift" if row.drift else "")
-            out.append(f"| {md.code(row.path)}{flags} | {_change_text(row)} | {md.escape(row.rule)} |")
-    if g.reasons:
-        out += [""] + [f"- {md.escape(r)}" for r in g.reasons]
-    if g.created:
-        out += ["", "<details><summary>Spec to create</summary>", "", "| Field | Value |", "|---|---|"]
-        out += [f"| {md.code(path)} | {md.code(value)} |" for path, value in g.created]
-        out += ["", "</details>"]
-    if g.warnings:
-        out += [""] + [f"> ⚠️ {md.escape(w)}" for w in g.warnings]
-    if g.notes:
-        out += ["", "<details><summary>Notes</summary>", ""] + [f"- {md.escape(n)}" for n in g.notes]
-        out += ["", "</details>"]
-    return out
-
-
-def _restart_text(g: GroupReport) -> str:
-    if g.impact == "update-instance":
-        return "the instance" + (f" (all containers: {', '.join(g.restarted)})" if g.restarted else "")
-    if g.impact == "update-containers":
-        return "containers " + ", ".join(g.restarted)
-    return "nothing"
-
-
-def _change_text(row: Row) -> str:
-    if row.secret and row.kind == "changed":
-        return f"{md.code(SECRET)} (changed)"
-    if row.old is None:
-        return "added" + (f": {md.code(row.new)}" if row.new and not row.new.startswith("{") else "")
-    if row.new is None:
-        return "removed" + (f" (was {md.code(row.old)})" if not row.old.startswith("{") else "")
-    return f"{md.code(row.old)} → {md.code(row.new)}"
+    return as_json(report, gate(report, fail_on))

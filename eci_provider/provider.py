@@ -35,7 +35,7 @@ import os
 import secrets as _secrets
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,7 @@ from .args import ContainerGroupArgs
 from .client import EciClient, RetryPolicy
 from .credentials import Credentials
 from .errors import flatten_errors
-from .plan import Applied, Plan, applied_record, plan, region_move
+from .plan import Applied, Plan, applied_record, pinned, plan, region_move
 from .spec import ContainerGroupSpec
 
 __all__ = ["ContainerGroup", "ContainerGroupProvider"]
@@ -88,6 +88,7 @@ OUTPUTS = (
     "restart_counts",
     "cpu_memory",
     "observed",
+    "observed_redacted",
     "applied_salt",
     "applied_digests",
     "applied_secret_digests",
@@ -238,15 +239,23 @@ def _applied_from(outs: Mapping[str, Any]) -> Applied | None:
 _SECRET_FIELD_PATHS = tuple(f.path for f in rules.walk(ContainerGroupSpec) if f.secret)
 
 
-def _split_digests(applied: Applied) -> tuple[dict[str, str], dict[str, str]]:
-    """Digests covering a secret field go to a secret output; the rest stay readable, so that a
-    reviewer's tool can tell a changed grace period from an unchanged one."""
+def _split_digests(applied: Applied, marked: Sequence[str] = ()) -> tuple[dict[str, str], dict[str, str]]:
+    """Digests covering a secret go to a secret output; the rest stay readable, so that a
+    reviewer's tool can tell a changed grace period from an unchanged one.  A secret is a field
+    typed secret or a path the program marked (``marked``, key paths): a salted digest of a
+    short secret, next to its salt, could be guessed offline."""
     plain, hidden = {}, {}
     for path, digest in applied.digests.items():
         pattern = _pattern(path)
         covers_secret = any(s == pattern or s.startswith((pattern + ".", pattern + "[]")) for s in _SECRET_FIELD_PATHS)
+        covers_secret = covers_secret or any(_related(path, m) for m in marked)
         (hidden if covers_secret else plain)[path] = digest
     return plain, hidden
+
+
+def _related(a: str, b: str) -> bool:
+    """One key path is the other, or lies under it."""
+    return a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))
 
 
 def _pattern(path: str) -> str:
@@ -276,7 +285,7 @@ def _protect(props: Mapping[str, Any]) -> dict[str, Any]:
     well.  A field holds a secret when it contains a value secret by type (a registry password,
     a config file) or a path the program marked secret (``__secret_paths``).
     """
-    marked = {_top(p) for p in props.get(SECRET_PATHS) or () if isinstance(p, str)}
+    marked = {_top_of(p) for p in props.get(SECRET_PATHS) or ()}
     out = {}
     for k, v in props.items():
         if k == PROVIDER:
@@ -285,6 +294,15 @@ def _protect(props: Mapping[str, Any]) -> dict[str, Any]:
             v = _secret(v)
         out[k] = v
     return out
+
+
+def _top_of(path: Any) -> str | None:
+    """The top-level input of a secret path (a list of segments, or a legacy dotted string)."""
+    if isinstance(path, str):
+        return _top(path)
+    if isinstance(path, (list, tuple)) and path and isinstance(path[0], str):
+        return path[0]
+    return None
 
 
 def _is_sentinel(value: Any) -> bool:
@@ -312,8 +330,13 @@ def _outputs(
     last: Plan | None,
     secret_paths: list[str],
 ) -> dict[str, Any]:
-    plain, hidden = _split_digests(applied)
+    plain, hidden = _split_digests(applied, secret_paths)
     secret_fields = {p.split(".", 1)[0].split("[", 1)[0] for p in secret_paths}
+    try:  # what was applied, to tell which observed secrets differ from it (drift)
+        applied_spec: ContainerGroupSpec | None = desired_spec(props)
+    except Invalid:
+        applied_spec = None
+    observed_views = _redaction.views(obs.spec, secret_paths, applied_spec, changed=_redaction.DRIFTED)
     size = obs.spec.cpu, obs.spec.memory
     outs = _protect(props)
     outs.update(
@@ -331,6 +354,7 @@ def _outputs(
             "restart_counts": obs.restart_counts,
             "cpu_memory": {"cpu": size[0], "memory": size[1]},
             "observed": _mask_observed(obs.spec.model_dump(mode="json", exclude_none=True), secret_fields),
+            "observed_redacted": {k: v for k, v in observed_views.items() if k in secret_fields},
             "applied_salt": applied.salt,
             "applied_digests": plain,
             "applied_secret_digests": _secret(hidden),
@@ -379,13 +403,18 @@ class ContainerGroupProvider(ResourceProvider):
             desired = desired_spec(news)
         except Invalid as e:
             return CheckResult(inputs, [CheckFailure(_top(p), f"{p}: {m}") for p, m in e.problems])
-        secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
+        secret_paths = key_paths(desired, news.get(SECRET_PATHS))
         old_inputs = _spec_inputs(_olds)
         before: ContainerGroupSpec | None = None
         if old_inputs and not _has_unknown(old_inputs):
             try:
                 before = desired_spec(_olds)
-                p: Plan | None = plan(desired, before, None, secret_paths=secret_paths)
+                # Masked: what is secret now, and what was secret before (a value just
+                # unmarked must not show its old, secret, value).  Write-only values are
+                # compared through digests of the previous inputs, which hold them.
+                masked = {*secret_paths, *key_paths(before, _olds.get(SECRET_PATHS))}
+                previous = applied_record(before, "check")
+                p: Plan | None = plan(desired, before, None, applied=previous, secret_paths=masked)
             except Invalid:
                 p = None
             inputs[SUMMARY] = p.summary() if p else "replace (the previous inputs no longer validate)"
@@ -404,7 +433,9 @@ class ContainerGroupProvider(ResourceProvider):
                 for k, v in _spec_inputs(news).items()
                 if _has_unknown(v) and rules.rule_of(ContainerGroupSpec, k).create_only
             ]
-            return DiffResult(changes=True, replaces=unknown_create_only)
+            # A replacement with an address pinned (or maybe pinned) must delete first.
+            dbr = bool(unknown_create_only) and bool(pinned(_spec_inputs(news)))
+            return DiffResult(changes=True, replaces=unknown_create_only, delete_before_replace=dbr)
         p = self._plan(olds, news)
         name = news.get(IDENTITY, id_)
         _log(f"{name} ({id_}): {p.summary()}")
@@ -479,7 +510,7 @@ class ContainerGroupProvider(ResourceProvider):
         except Invalid:
             inputs.update(_dump_inputs(obs.spec))
         applied = _applied_from(props) or Applied(_secrets.token_hex(8), {})
-        secret_paths = list(props.get(SECRET_PATHS) or [])
+        secret_paths = props.get(SECRET_PATHS) or []
         try:
             paths = key_paths(desired_spec(inputs), secret_paths)
         except Invalid:
@@ -549,8 +580,8 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
                 "see schema.json for the field names"
             )
         _wrap_typed_secrets(props)
-        found: list[tuple[str, pulumi.Output[Any]]] = []
-        _find_outputs(props, "", found)
+        found: _Found = []
+        _find_outputs(props, (), found)
         props[IDENTITY] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         props[SECRET_PATHS] = _secret_paths(found)
         for key in (*OUTPUTS, SUMMARY):
@@ -585,20 +616,23 @@ def _wrap_typed_secrets(props: dict[str, Any]) -> None:
                 f["content"] = pulumi.Output.secret(f["content"])
 
 
-def _find_outputs(value: Any, path: str, found: list[tuple[str, pulumi.Output[Any]]]) -> None:
+_Found = list[tuple[list[str | int], pulumi.Output[Any]]]
+
+
+def _find_outputs(value: Any, path: tuple[str | int, ...], found: _Found) -> None:
     if isinstance(value, pulumi.Output):
-        found.append((path, value))
+        found.append((list(path), value))
     elif isinstance(value, dict):
         for k, v in value.items():
-            _find_outputs(v, f"{path}.{k}" if path else str(k), found)
+            _find_outputs(v, (*path, str(k)), found)
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
-            _find_outputs(v, f"{path}[{i}]", found)
+            _find_outputs(v, (*path, i), found)
 
 
-async def _secret_paths(found: list[tuple[str, pulumi.Output[Any]]]) -> list[str]:
-    """Which inputs the program marked secret, by path, so the provider can mask their values in
-    plans and outputs (it only ever sees them in plain text)."""
+async def _secret_paths(found: _Found) -> list[list[str | int]]:
+    """Which inputs the program marked secret, as lists of segments (a tag key may hold dots),
+    so the provider can mask their values in plans and outputs (it sees them in plain text)."""
     return [path for path, out in found if await out.is_secret()]
 
 

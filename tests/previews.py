@@ -18,8 +18,9 @@ import copy
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,11 @@ PROVIDER_URN = (
 REGISTRY = "registry.example.com"
 PASSWORD_OLD, PASSWORD_NEW = "Registry-Pass-2025", "Registry-Pass-2026"
 DB_PASSWORD_OLD, DB_PASSWORD_NEW = "db-pass-old-1", "db-pass-new-2"
+TAG_OLD, TAG_NEW = "tag-token-old-7", "tag-token-new-8"
+#: A value that is secret in one version of a program and not in the other.
+TOKEN = "api-token-3"
 #: Every secret the documents are built with: none may appear in them or in a report.
-SECRETS = (PASSWORD_OLD, PASSWORD_NEW, DB_PASSWORD_OLD, DB_PASSWORD_NEW, "testsecret")
+SECRETS = (PASSWORD_OLD, PASSWORD_NEW, DB_PASSWORD_OLD, DB_PASSWORD_NEW, TAG_OLD, TAG_NEW, "testsecret")
 
 
 def base(name: str, **changes: Any) -> dict[str, Any]:
@@ -70,15 +74,20 @@ def creds(*passwords: str) -> list[dict[str, Any]]:
     return [{"server": servers[i], "user_name": "shop-ci", "password": pw} for i, pw in enumerate(passwords)]
 
 
-def registered(name: str, args: Mapping[str, Any], secret_env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """What ``ContainerGroup(name, args)`` registers; ``secret_env`` values are Output.secret."""
+Path_ = tuple[str | int, ...]
+
+
+def registered(name: str, args: Mapping[str, Any], secret: Sequence[Path_] = ()) -> dict[str, Any]:
+    """What ``ContainerGroup(name, args)`` registers, with the values at ``secret`` paths given
+    as ``pulumi.Output.secret`` (as a program does with ``config.require_secret``)."""
 
     def program() -> None:
-        a = copy.deepcopy(dict(args))
-        for key, value in (secret_env or {}).items():
-            a["containers"][0].setdefault("environment_vars", []).append(
-                {"key": key, "value": pulumi.Output.secret(value)}
-            )
+        a: Any = copy.deepcopy(dict(args))
+        for path in secret:
+            node = a
+            for seg in path[:-1]:
+                node = node[seg]
+            node[path[-1]] = pulumi.Output.secret(node[path[-1]])
         ContainerGroup(name, a)
 
     return register(program, project=PROJECT, stack=STACK)[name]
@@ -270,49 +279,138 @@ def digest(steps: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------
-# scenarios: (name, old program args, new program args or None for delete, options)
+# scenarios
 # --------------------------------------------------------------------------------------
 
 
 Args = dict[str, Any]
+ENV = ("containers", 0, "environment_vars", 0, "value")
 
 
-def scenarios() -> list[tuple[str, Args | None, Args | None, dict[str, Any]]]:
-    """The mixed preview: every kind of update, replacements, a create, a delete, secrets."""
-    never = base("batch", restart_policy="Never")
-    never_new = copy.deepcopy(never)
-    never_new["containers"][0]["image"] = f"{REGISTRY}/shop/web:1.5"
-    web = base("shop-web")
-    web["containers"][0]["image"] = f"{REGISTRY}/shop/web:1.5"
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    old: Args | None  # None: a create
+    new: Args | None  # None: a delete
+    old_secret: tuple[Path_, ...] = ()
+    new_secret: tuple[Path_, ...] = ()
+    drift: bool = False  # the logs image is changed outside Pulumi, then refreshed
+    unknown: Path_ | None = None  # this input is unknown in the preview
+
+
+def with_env(spec: Args, key: str, value: str) -> Args:
+    spec = copy.deepcopy(spec)
+    spec["containers"][0]["environment_vars"] = [{"key": key, "value": value}]
+    return spec
+
+
+def logs(spec: Args, image: str) -> Args:
+    spec = copy.deepcopy(spec)
+    spec["containers"][1]["image"] = image
+    return spec
+
+
+def image(spec: Args, value: str) -> Args:
+    spec = copy.deepcopy(spec)
+    spec["containers"][0]["image"] = value
+    return spec
+
+
+def scenarios() -> list[Scenario]:
+    """The mixed preview: every kind of update, replacements, a create, a delete, secrets
+    (typed, marked, newly marked, unmarked, in a dotted tag key), drift, unknown values."""
     init = base("shop-init", init_containers=[{"name": "migrate", "image": f"{REGISTRY}/shop/migrate:1.4"}])
     init_new = copy.deepcopy(init)
     init_new["init_containers"][0]["image"] = f"{REGISTRY}/shop/migrate:1.5"
-    db_new = base("db", private_ip_address="192.168.10.20", ephemeral_storage=30)
+    conf = {
+        "name": "conf",
+        "type": "ConfigFileVolume",
+        "config_file_volume": {"config_file_to_paths": [{"path": "app.conf", "content": "a2V5PXZhbHVl"}]},
+    }
+    conf_mode = copy.deepcopy(conf)
+    conf_mode["config_file_volume"]["config_file_to_paths"][0]["mode"] = "0644"
+    long_image = "registry-vpc.cn-hangzhou.aliyuncs.com/acme-production/payments-service-api"
+    token = ("tags", "team.example.com/token")
     return [
-        ("shop-tags", base("shop-tags"), base("shop-tags", tags={"app": "shop", "env": STACK, "cost": "retail"}), {}),
-        ("shop-web", base("shop-web"), web, {}),
-        ("shop-init", init, init_new, {}),
-        (
+        Scenario(
+            "shop-tags", base("shop-tags"), base("shop-tags", tags={"app": "shop", "env": STACK, "cost": "retail"})
+        ),
+        Scenario("shop-web", base("shop-web"), image(base("shop-web"), f"{REGISTRY}/shop/web:1.5")),
+        Scenario("shop-init", init, init_new),
+        Scenario(
             "shop-creds",
             base("shop-creds", image_registry_credentials=creds(PASSWORD_OLD)),
             base("shop-creds", image_registry_credentials=creds(PASSWORD_NEW)),
-            {},
         ),
-        (
+        Scenario(
             "shop-mirror",
             base("shop-mirror", image_registry_credentials=creds(PASSWORD_OLD)),
             base("shop-mirror", image_registry_credentials=creds(PASSWORD_OLD, PASSWORD_OLD)),
-            {},
         ),
-        ("api", base("api"), base("api"), {"secret_env": (DB_PASSWORD_OLD, DB_PASSWORD_NEW)}),
-        ("batch", never, never_new, {}),
-        ("cache", base("cache", host_name="cache-a"), base("cache", host_name="cache-b"), {}),
-        ("db", base("db", private_ip_address="192.168.10.20", ephemeral_storage=20), db_new, {}),
-        ("drifted", base("drifted"), base("drifted"), {"drift": True}),
-        ("shop-unchanged", base("shop-unchanged"), base("shop-unchanged"), {}),
-        ("rollout", base("rollout"), base("rollout"), {"unknown": True}),
-        ("new-worker", None, base("new-worker"), {}),
-        ("legacy", base("legacy"), None, {}),
+        Scenario(
+            "api",
+            with_env(base("api"), "DB_PASSWORD", DB_PASSWORD_OLD),
+            with_env(base("api"), "DB_PASSWORD", DB_PASSWORD_NEW),
+            (ENV,),
+            (ENV,),
+        ),
+        Scenario(
+            "batch",
+            base("batch", restart_policy="Never"),
+            image(base("batch", restart_policy="Never"), f"{REGISTRY}/shop/web:1.5"),
+        ),
+        Scenario("cache", base("cache", host_name="cache-a"), base("cache", host_name="cache-b")),
+        Scenario(
+            "db",
+            base("db", private_ip_address="192.168.10.20", ephemeral_storage=20),
+            base("db", private_ip_address="192.168.10.20", ephemeral_storage=30),
+        ),
+        Scenario("conf", base("conf", volumes=[conf]), base("conf", volumes=[conf_mode])),
+        Scenario(
+            "payments",
+            image(base("payments"), f"{long_image}:v2.14.3"),
+            image(base("payments"), f"{long_image}:v2.15.0"),
+        ),
+        Scenario("drifted", base("drifted"), base("drifted"), drift=True),
+        Scenario(
+            "drifted-secret",
+            with_env(base("drifted-secret"), "DB_PASSWORD", DB_PASSWORD_OLD),
+            with_env(base("drifted-secret"), "DB_PASSWORD", DB_PASSWORD_OLD),
+            (ENV,),
+            (ENV,),
+            drift=True,
+        ),
+        Scenario(
+            "newly-secret",
+            with_env(base("newly-secret"), "TOKEN", TOKEN),
+            logs(with_env(base("newly-secret"), "TOKEN", TOKEN), "fluent-bit:3.1"),
+            (),
+            (ENV,),
+        ),
+        Scenario(
+            "unmarked",
+            with_env(base("unmarked"), "TOKEN", TOKEN),
+            logs(with_env(base("unmarked"), "TOKEN", TOKEN), "fluent-bit:3.1"),
+            (ENV,),
+            (),
+        ),
+        Scenario(
+            "tagged",
+            base("tagged", tags={"app": "shop", "team.example.com/token": TAG_OLD}),
+            base("tagged", tags={"app": "shop", "team.example.com/token": TAG_NEW}),
+            (token,),
+            (token,),
+        ),
+        Scenario("shop-unchanged", base("shop-unchanged"), base("shop-unchanged")),
+        Scenario("rollout", base("rollout"), base("rollout"), unknown=("containers", 0, "image")),
+        Scenario(
+            "renamed-host",
+            base("renamed-host", host_name="a"),
+            base("renamed-host", host_name="a"),
+            unknown=("host_name",),
+        ),
+        Scenario("new-worker", None, base("new-worker")),
+        Scenario("legacy", base("legacy"), None),
     ]
 
 
@@ -351,34 +449,49 @@ def _drift(server: Any, state: State) -> None:
 def build_mixed(e: Engine, server: Any) -> dict[str, Any]:
     steps = [root_step()]
     deletes = []
-    for name, old, new, opts in scenarios():
-        pw = opts.get("secret_env")
+    for sc in scenarios():
         state = None
-        if old is not None:
-            state, _, _ = e.up(name, registered(name, old, {"DB_PASSWORD": pw[0]} if pw else None), None)
-        if opts.get("drift"):
+        if sc.old is not None:
+            state, _, _ = e.up(sc.name, registered(sc.name, sc.old, sc.old_secret), None)
+        if sc.drift:
             assert state is not None
             _drift(server, state)
-            refreshed = e.read(name, state)
+            refreshed = e.read(sc.name, state)
             assert refreshed is not None
             state = refreshed
-        if new is None:
+        if sc.new is None:
             assert state is not None
-            deletes.append(delete_step(name, state))
+            deletes.append(delete_step(sc.name, state))
             continue
-        news = registered(name, new, {"DB_PASSWORD": pw[1]} if pw else None)
-        if opts.get("unknown"):
-            news["containers"][0]["image"] = UNKNOWN  # from another resource's output, unknown in a preview
-        checked, failures = e.check(name, state.inputs if state else {}, news)
+        news = registered(sc.name, sc.new, sc.new_secret)
+        if sc.unknown is not None:  # from another resource's output: unknown in a preview
+            node = news
+            for seg in sc.unknown[:-1]:
+                node = node[seg]
+            node[sc.unknown[-1]] = UNKNOWN
+        checked, failures = e.check(sc.name, state.inputs if state else {}, news)
         assert not failures, failures
         if state is None:
-            steps.append(create_step(name, checked))
+            steps.append(create_step(sc.name, checked))
             continue
-        step = preview_step(name, state, checked, e.diff(name, state, checked))
+        step = preview_step(sc.name, state, checked, e.diff(sc.name, state, checked))
         if step is not None:
             steps.append(step)
     steps += foreign_steps() + deletes
     return digest(steps)
+
+
+_DIFF_LOG = re.compile(rf"^eci-provider: {PROJECT}/{STACK}/(\S+) \((\S+)\): (.+)$")
+
+
+def provider_decisions(stderr: Sequence[str]) -> dict[str, str]:
+    """What the provider's own diff decided, per resource (it logs one line per diff)."""
+    out = {}
+    for line in stderr:
+        m = _DIFF_LOG.match(line)
+        if m:
+            out[m.group(1)] = m.group(3)
+    return out
 
 
 def no_change(mixed: Mapping[str, Any]) -> dict[str, Any]:
@@ -417,14 +530,22 @@ def stable(doc: dict[str, Any]) -> dict[str, Any]:
     return json.loads(text)
 
 
-def build_all() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """The documents as ``pulumi preview --json`` prints them; and the mixed one as
-    ``--show-secrets`` prints it (never written to disk: it holds the test secrets)."""
+@dataclass(frozen=True)
+class Built:
+    docs: dict[str, dict[str, Any]]
+    #: The mixed document as ``--show-secrets`` prints it (never written: it holds the secrets).
+    shown: dict[str, Any]
+    #: The provider's own diff decision per resource, from its diagnostics.
+    decisions: dict[str, str]
+
+
+def build_all() -> Built:
+    """The documents as ``pulumi preview --json`` prints them, and what the provider decided."""
     with provider() as (e, server):
         raw = build_mixed(e, server)
     mixed = stable(printed(raw))
     docs = {"mixed": mixed, "no-change": no_change(mixed), "replacement-steps": replacement_steps(mixed)}
-    return docs, stable(printed(raw, show_secrets=True))
+    return Built(docs, stable(printed(raw, show_secrets=True)), provider_decisions(e.stderr))
 
 
 def write(docs: Mapping[str, Mapping[str, Any]], out: Path = DATA, log: Callable[[str], None] = print) -> None:
@@ -440,4 +561,4 @@ def write(docs: Mapping[str, Mapping[str, Any]], out: Path = DATA, log: Callable
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    write(build_all()[0])
+    write(build_all().docs)

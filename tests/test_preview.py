@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 import yaml
-from previews import DATA, SECRETS, build_all
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from previews import DATA, SECRETS, TOKEN, build_all
 
 from eci_provider import _markdown as md
+from eci_provider._replan import UNKNOWN
 from eci_provider.cli import build_parser, main
 from eci_provider.preview import FAIL_ON, PreviewError, Report, analyse, gate, render_json, render_markdown
 
@@ -49,15 +52,22 @@ def test_golden_reports(name: str, request: pytest.FixtureRequest) -> None:
 
 
 def test_golden_documents_are_what_the_provider_produces_today() -> None:
-    """The stored documents must not drift from the provider: rebuild them through the engine
-    protocol and the emulator, and compare the reports (ids and timestamps are normalised)."""
-    live, shown = build_all()
-    for name, doc in live.items():
+    """Rebuild the documents through the engine protocol and the emulator, and check that
+    * the stored documents still give the same reports (ids and timestamps are normalised);
+    * each group's re-planned decision is, word for word, the one the provider's own diff
+      logged for the same step (so the report says what ``pulumi up`` will do);
+    * printed with --show-secrets, the document gives the same report, without the secrets."""
+    built = build_all()
+    for name, doc in built.docs.items():
         assert render_json(analyse(doc)) == render_json(analyse(load(name))), name
-    # --show-secrets prints every secret; the report must come out the same, without them.
-    text = render_markdown(analyse(shown)) + render_json(analyse(shown))
-    assert render_json(analyse(shown)) == render_json(analyse(live["mixed"]))
-    assert any(s in json.dumps(shown) for s in SECRETS)  # the document really holds them
+    report = analyse(built.docs["mixed"])
+    replanned = {g.resource: g.plan_summary for g in report.groups if g.basis == "replanned"}
+    assert len(replanned) >= 15
+    assert replanned == {name: built.decisions[name] for name in replanned}
+    assert built.decisions["shop-unchanged"] == "no change" and "shop-unchanged" not in groups(report)
+    text = render_markdown(analyse(built.shown)) + render_json(analyse(built.shown))
+    assert render_json(analyse(built.shown)) == render_json(report)
+    assert any(s in json.dumps(built.shown) for s in SECRETS)  # the document really holds them
     for value in SECRETS:
         assert value not in text
 
@@ -71,14 +81,21 @@ def test_every_kind_of_change_is_classified() -> None:
     assert seen == {
         "shop-tags": ("update-none", "IncrementalUpdate"),
         "shop-creds": ("update-none", "RenewUpdate"),
+        "tagged": ("update-none", "IncrementalUpdate"),
         "shop-web": ("update-containers", "IncrementalUpdate"),
+        "payments": ("update-containers", "IncrementalUpdate"),
         "api": ("update-containers", "IncrementalUpdate"),
         "batch": ("update-containers", "IncrementalUpdate"),
         "drifted": ("update-containers", "IncrementalUpdate"),
+        "drifted-secret": ("update-containers", "IncrementalUpdate"),
+        "newly-secret": ("update-containers", "IncrementalUpdate"),
+        "unmarked": ("update-containers", "IncrementalUpdate"),
         "shop-init": ("update-instance", "IncrementalUpdate"),
         "shop-mirror": ("update-instance", "RenewUpdate"),
         "cache": ("replace", None),
+        "conf": ("replace", None),
         "db": ("replace", None),
+        "renamed-host": ("replace", None),
         "new-worker": ("create", None),
         "legacy": ("delete", None),
         "rollout": ("unknown", None),
@@ -87,6 +104,9 @@ def test_every_kind_of_change_is_classified() -> None:
     assert g["shop-web"].restarted == ("web",) and g["shop-init"].restarted == ("web", "logs")
     assert g["cache"].delete_before_replace is False and g["db"].delete_before_replace is True
     assert all(x.basis in ("replanned", "create", "delete", "unknown") for x in g.values())
+    # A value marked secret, or unmarked, since the last update is not a change by itself.
+    for name in ("newly-secret", "unmarked"):
+        assert [r.path for r in g[name].rows] == ["containers[logs].image"] and g[name].restarted == ("logs",)
 
 
 def test_rows_name_the_path_the_values_and_the_rule() -> None:
@@ -112,9 +132,10 @@ def test_required_warnings() -> None:
     assert not any(w.startswith("downtime") for w in g["cache"].warnings)
     assert any("list grows" in w for w in g["shop-mirror"].warnings)
     assert not g["shop-creds"].warnings  # a rotated password alone restarts nothing
-    (row,) = g["drifted"].rows
-    assert row.drift and (row.old, row.new) == ("fluent-bit:3.1", "fluent-bit:3.0")
-    assert any("outside Pulumi" in w for w in g["drifted"].warnings)
+    for name in ("drifted", "drifted-secret"):  # drift shows also in a field that holds a secret
+        (row,) = g[name].rows
+        assert row.drift and (row.old, row.new) == ("fluent-bit:3.1", "fluent-bit:3.0")
+        assert any("outside Pulumi" in w for w in g[name].warnings)
 
 
 def test_secrets_are_shown_as_secret() -> None:
@@ -124,24 +145,30 @@ def test_secrets_are_shown_as_secret() -> None:
     assert row.path == "containers[web].environment_vars[DB_PASSWORD].value" and row.secret
     (row,) = g["shop-creds"].rows  # a field typed secret: the registry password
     assert row.path == "image_registry_credentials[registry.example.com]" and row.secret
+    assert row.detail == "password: [secret] changed"
+    (row,) = g["shop-mirror"].rows
+    assert row.detail == "added: user_name shop-ci, password [secret]"
+    (row,) = g["tagged"].rows  # a secret tag whose key holds dots
+    assert row.path == "tags[team.example.com/token]" and row.secret
     text = render_markdown(report) + render_json(report)
     assert "`[secret]` (changed)" in text
     for name in DOCS:
         raw = (DATA / f"{name}.json").read_text()
         for value in SECRETS:
             assert value not in raw and value not in text
+    assert TOKEN not in text  # secret now, plain before: in the old state, never in the report
 
 
 def test_the_summary_line_and_table() -> None:
     text = render_markdown(analyse(load("mixed")))
     assert text.startswith(md.marker("prod") + "\n## ECI container groups: `eci-shop` · stack `prod`")
     assert (
-        "**13 container groups change in `prod`:** 1 to create · 8 to update (2 without restart, "
-        "4 restarting containers, 2 restarting the instance) · 2 to replace · 1 to delete · "
-        "1 not known until `pulumi up`"
+        "**20 container groups change in `prod`:** 1 to create · 13 to update (3 without restart, "
+        "8 restarting containers, 2 restarting the instance) · 4 to replace · 1 to delete · "
+        "1 known only during pulumi up"
     ) in text
     assert "| ⚠️ | Update, restarts the instance | 2: `shop-init`, `shop-mirror` |" in text
-    assert "### ⚠️ `db`: Replace (delete first: downtime)" in text
+    assert "### ⚠️♻️ `db`: Replace (delete first: downtime)" in text
 
 
 def test_resources_that_are_not_ours_are_listed_not_analysed() -> None:
@@ -171,17 +198,20 @@ def test_replacement_steps_read_like_one_replacement() -> None:
 # -- degraded inputs -----------------------------------------------------------------------------
 
 
-def test_without_views_the_check_plan_is_used_and_said() -> None:
-    """State written before the provider published redacted views: fall back to check's plan."""
+@pytest.mark.parametrize("name", ["api", "conf", "shop-creds"])
+def test_without_views_the_check_plan_is_used_and_said(name: str) -> None:
+    """State written before the provider published redacted views: the plan check made stands
+    in, says so, and still classifies the change like the provider (write-only fields too)."""
     doc = load("mixed")
-    for step in doc["steps"]:
-        if step["urn"].endswith("::api"):
-            del step["oldState"]["outputs"]["__redacted"]
-    api = groups(analyse(doc))["api"]
-    assert api.basis == "check" and api.impact == "update-containers"
-    assert any("containers hold secrets the preview does not show" in n for n in api.notes)
+    step = next(s for s in doc["steps"] if s["urn"].endswith(f"::{name}"))
+    for key in ("__redacted", "observed_redacted"):
+        step["oldState"]["outputs"].pop(key, None)
+    before, after = groups(analyse(load("mixed")))[name], groups(analyse(doc))[name]
+    assert after.basis == "check" and after.impact == before.impact and after.plan_summary == before.plan_summary
+    assert [r.path for r in after.rows] == [r.path for r in before.rows]
+    assert any("hold secrets the preview does not show" in n and "cannot show drift" in n for n in after.notes)
     assert gate(analyse(doc), ["unanalysed"]) == [
-        "unanalysed: api, rollout (a group could not be re-planned from the preview)"
+        f"unanalysed: {name} (a group is shown with the plan check made, not re-planned)"
     ]
 
 
@@ -235,18 +265,117 @@ def _cells(line: str) -> list[str]:
 
 
 def test_markdown_survives_hostile_values() -> None:
-    assert md.code("a|b") == "`a\\|b`"
+    assert md.code("a|b") == "`a\\|b`" and md.code("a|b", table=False) == "`a|b`"
     assert md.code("x `y` z") == "``x `y` z``"
     assert md.escape("<b>|\nnext") == "&lt;b&gt;\\| next"
+    assert md.escape("@octocat [x](//evil) **b** _e_ private_ip ~~s~~ \\") == (
+        "@\u200boctocat [x]\\(//evil) \\*\\*b\\*\\* \\_e\\_ private_ip \\~\\~s\\~\\~ \\\\"
+    )
+    assert len(md.code("x" * 500)) < 200 and md.code("a" * 300 + "END").endswith("END`")
     doc = load("mixed")
     step = next(s for s in doc["steps"] if s["urn"].endswith("::shop-tags"))
     step["newState"]["inputs"]["tags"]["cost"] = "a|b`<script>\nx"
+    step["newState"]["inputs"]["tags"]["@octocat [click](//evil.example)"] = "v"
     text = render_markdown(analyse(doc))
     (row,) = [line for line in text.splitlines() if line.startswith("| `tags[cost]`")]
     # Three cells, the value inside a code span (GitHub shows a code span's HTML as text).
     cells = _cells(row)
     assert len(cells) == 3 and cells[:2] == ["`tags[cost]`", "added: ``a\\|b`<script> x``"]
     assert "<script>" not in text.replace("``a\\|b`<script> x``", "")
+    assert "@octocat" not in text.replace("`tags[@octocat [click](//evil.example)]`", "")
+    assert "](//evil" not in text.replace("`tags[@octocat [click](//evil.example)]`", "")
+
+
+def test_long_values_keep_what_differs() -> None:
+    (row,) = groups(analyse(load("mixed")))["payments"].rows
+    assert row.new is not None and row.new.endswith("/acme-production/payments-service-api:v2.15.0")
+    lines = render_markdown(analyse(load("mixed"))).splitlines()
+    line = next(x for x in lines if "`containers[web].image`" in x and "payments" in x)
+    assert "| `…payments-service-api:v2.14.3` → `…payments-service-api:v2.15.0` |" in line
+
+
+def test_refresh_steps_and_parents_do_not_change_the_report() -> None:
+    """``pulumi preview --refresh`` adds refresh steps; a parent puts a type chain in the URN."""
+    doc = load("mixed")
+    web = next(s for s in doc["steps"] if s["urn"].endswith("::shop-web"))
+    doc["steps"].insert(doc["steps"].index(web), {"op": "refresh", "urn": web["urn"], "oldState": web["oldState"]})
+    same = next(s for s in doc["steps"] if s["urn"].endswith("::shop-tags"))
+    doc["steps"].append(
+        {"op": "refresh", "urn": same["urn"].replace("shop-tags", "quiet"), "oldState": same["oldState"]}
+    )
+    assert render_json(analyse(doc)) == render_json(analyse(load("mixed")))
+    for step in doc["steps"]:
+        step["urn"] = step["urn"].replace("::pulumi-python:dynamic/eci:", "::my:index:Shop$pulumi-python:dynamic/eci:")
+    assert {g.resource: g.impact for g in analyse(doc).groups} == {
+        g.resource: g.impact for g in analyse(load("mixed")).groups
+    }
+
+
+@pytest.mark.parametrize("op", ["discard", "discard-replaced", "delete"])
+def test_groups_dropped_but_kept_running(op: str) -> None:
+    doc = load("mixed")
+    step = next(s for s in doc["steps"] if s["urn"].endswith("::legacy"))
+    step["op"] = op
+    step["oldState"]["retainOnDelete"] = True
+    legacy = groups(analyse(doc))["legacy"]
+    assert legacy.impact == "forget" and not legacy.warnings
+    assert gate(analyse(doc), ["delete"]) == []
+
+
+def test_unknown_create_only_input_counts_as_a_replacement() -> None:
+    g = groups(analyse(load("mixed")))["renamed-host"]
+    assert (g.impact, g.basis, g.replace_fields, g.delete_before_replace) == (
+        "replace",
+        "unknown",
+        ("host_name",),
+        False,
+    )
+    assert "renamed-host" in gate(analyse(load("mixed")), ["replace"])[0]
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.sampled_from(["[secret]", UNKNOWN, "x"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["path", "op", "a", "changes"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _nodes(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _nodes(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _nodes(v, (*path, i))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_odd_documents_are_reported_or_rejected_never_crash(data: st.DataObject) -> None:
+    """Any node of a step replaced by any JSON value: a report or a PreviewError, nothing else."""
+    doc = load("mixed")
+    i = data.draw(st.integers(0, len(doc["steps"]) - 1))
+    paths = [p for p in _nodes(doc["steps"][i]) if p]
+    path = data.draw(st.sampled_from(paths))
+    node = doc["steps"][i]
+    for seg in path[:-1]:
+        node = node[seg]
+    node[path[-1]] = data.draw(_JSON)
+    try:
+        report = analyse(doc)
+    except PreviewError:
+        return
+    render_markdown(report, list(FAIL_ON))
+    render_json(report, list(FAIL_ON))
 
 
 # -- gate and command line ---------------------------------------------------------------------
@@ -256,26 +385,38 @@ def test_gate_conditions() -> None:
     report = analyse(load("mixed"))
     assert gate(report, []) == []
     assert gate(report, ["replace", "instance-restart"]) == [
-        "replace: cache, db (a group is replaced)",
+        "replace: cache, conf, db, renamed-host (a group is replaced)",
         "instance-restart: shop-init, shop-mirror (an update restarts the instance)",
     ]
-    assert gate(report, ["drift"]) == ["drift: drifted (a change reverts something changed outside Pulumi)"]
+    assert gate(report, ["drift", "unknown"]) == [
+        "drift: drifted, drifted-secret (a change reverts something changed outside Pulumi)",
+        "unknown: renamed-host, rollout (what happens to a group is known only during pulumi up)",
+    ]
     assert gate(analyse(load("no-change")), list(FAIL_ON)) == []
     with pytest.raises(ValueError, match="unknown condition"):
         gate(report, ["explode"])
 
 
-def test_cli_exit_status_and_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exit_status_and_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     mixed = str(DATA / "mixed.json")
     assert main(["preview-comment", mixed]) == 0
     assert capsys.readouterr().out == (DATA / "mixed.md").read_text()
     assert main(["preview-comment", mixed, "--fail-on", "replace,instance-restart", "-o", str(tmp_path / "c.md")]) == 1
     err = capsys.readouterr().err
-    assert "fail-on replace: cache, db" in err and (tmp_path / "c.md").read_text().count("fails this check") == 2
+    assert (
+        "fail-on replace: cache, conf, db, renamed-host" in err
+        and (tmp_path / "c.md").read_text().count("fails this check") == 2
+    )
     assert main(["preview-comment", mixed, "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["counts"]["replace"] == 2
+    assert json.loads(capsys.readouterr().out)["counts"]["replace"] == 4
     assert main(["preview-comment", mixed, "--fail-on", "everything"]) == 2
     assert "unknown condition(s) everything" in capsys.readouterr().err
+    monkeypatch.setattr("eci_provider.preview.analyse", lambda doc: 1 / 0)
+    assert main(["preview-comment", mixed]) == 2  # not 1, which means "a --fail-on condition"
+    assert "could not analyse the preview (ZeroDivisionError" in capsys.readouterr().err
+    monkeypatch.undo()
     (tmp_path / "bad.json").write_text("{not json")
     assert main(["preview-comment", str(tmp_path / "bad.json")]) == 2
     assert "not JSON" in capsys.readouterr().err
@@ -288,6 +429,7 @@ def test_example_workflow_runs_the_command_it_documents() -> None:
     render = next(s for s in steps if s.get("id") == "report")["run"].replace("\\\n", " ")
     line = next(x for x in render.splitlines() if "eci-provider preview-comment" in x)
     argv = shlex.split(line)
+    argv = argv[: next((i for i, a in enumerate(argv) if a.startswith(("2>", ">"))), len(argv))]  # no redirections
     assert argv[0] == ".venv/bin/eci-provider"
     args = build_parser().parse_args(argv[1:])
     assert args.command == "preview-comment" and set(args.fail_on.split(",")) <= set(FAIL_ON)

@@ -275,3 +275,25 @@ def test_finished_jobs_and_the_preview_fields(engine: Engine, server: Any) -> No
     assert new_state.id != state.id
     assert any("the instance is Succeeded" in line for line in engine_stderr(engine))
     engine.delete("job", new_state)
+
+
+def test_unmarking_a_secret_does_not_reveal_its_old_value(engine: Engine) -> None:
+    """check's plan masks what was secret before as well as what is secret now."""
+    olds, _ = engine.check("unmark", {}, program_inputs("unmark", with_name("unmark"), secret_env=True))
+    args = with_name("unmark")
+    args["containers"][1]["environment_vars"] = [{"key": "DB_PASS", "value": "now-plain-value"}]
+    checked, failures = engine.check("unmark", olds, program_inputs("unmark", args))
+    assert not failures
+    plan_text = json.dumps(strip_secrets(checked)["__plan"])
+    assert "containers[sidecar].environment_vars[DB_PASS].value" in plan_text
+    assert DB_PASS not in plan_text and "[secret]" in plan_text
+
+
+def test_digests_of_marked_secrets_are_secret_outputs() -> None:
+    """A salted digest of a short secret, next to its salt, could be guessed: hidden too."""
+    from eci_provider.plan import Applied
+    from eci_provider.provider import _split_digests
+
+    applied = Applied("salt", {"host_name": "sha256:aa", "termination_grace_period_seconds": "sha256:bb"})
+    plain, hidden = _split_digests(applied, ["host_name"])
+    assert plain == {"termination_grace_period_seconds": "sha256:bb"} and hidden == {"host_name": "sha256:aa"}
