@@ -1,9 +1,12 @@
 import os
 import sys
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+from emulator_helpers import Api, FakeClock, make_emulator
 
 # Generated specs are large; the time per example is not what these tests measure.
 settings.register_profile(
@@ -17,3 +20,15 @@ def pytest_addoption(parser):  # type: ignore[no-untyped-def]
     parser.addoption(
         "--regen-golden", action="store_true", help="rewrite golden files (tests/data/previews) instead of comparing"
     )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The emulator tests' clock: it moves only when a test tells it to."""
+    return FakeClock()
+
+
+@pytest.fixture
+def api(clock: FakeClock) -> Api:
+    """An in-process emulator with 1 s lifecycle steps (modules that need others override it)."""
+    return Api(make_emulator(clock))

@@ -6,17 +6,12 @@ import json
 from typing import Any
 
 import pytest
+from emulator_helpers import Api, ApiCallError, FakeClock, make_emulator, web_spec
 from hypothesis import HealthCheck, given, settings
 from strategies import specs
-from test_emulator_helpers import Api, ApiCallError, FakeClock, make_emulator, web_spec
 
 from eci_provider import rules, wire
 from eci_provider.spec import ContainerGroupSpec
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

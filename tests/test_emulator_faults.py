@@ -9,18 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_emulator_helpers import HOST, Api, ApiCallError, FakeClock, make_emulator, web_spec
+from emulator_helpers import HOST, Api, ApiCallError, FakeClock, make_emulator, web_spec
 
 from eci_provider import wire
 from eci_provider.emulator import DroppedResponse, Emulator, EmulatorConfig, Faults, embedded_transport, serve
 from eci_provider.emulator.embedded import clear_embedded_cache, embedded_emulator, parse_spec
 from eci_provider.emulator.faults import FaultInjector
 from eci_provider.spec import ContainerGroupSpec
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

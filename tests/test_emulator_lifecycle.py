@@ -10,20 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_emulator_helpers import T0, Api, ApiCallError, FakeClock, make_emulator, restart_counts, web_spec
+from emulator_helpers import T0, Api, ApiCallError, FakeClock, make_emulator, restart_counts, web_spec
 
 from eci_provider.emulator import Emulator, EmulatorConfig
 from eci_provider.emulator.state import MAX_EVENTS, Group, rfc3339
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def api(clock: FakeClock) -> Api:
-    return Api(make_emulator(clock))
 
 
 def status(api: Api, gid: str) -> str | None:
@@ -292,7 +282,7 @@ def test_another_process_sees_the_same_groups(tmp_path: Path) -> None:
         f"""
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
-        from test_emulator_helpers import Api, web_spec
+        from emulator_helpers import Api, web_spec
         from eci_provider.emulator.embedded import embedded_emulator
         api = Api(embedded_emulator({db!r}))
         assert api.group({mine!r}) is not None

@@ -8,18 +8,13 @@ import uuid
 from urllib.parse import quote, urlencode
 
 import pytest
-from test_emulator_helpers import HOST, REGION, Api, FakeClock, make_emulator, web_spec
+from emulator_helpers import HOST, REGION, Api, FakeClock, make_emulator, web_spec
 
 from eci_provider import signing
 from eci_provider.emulator import Credential
 from eci_provider.emulator.state import rfc3339
 
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_emulator_helpers import Api, ApiCallError, FakeClock, make_emulator, restart_counts, update_params, web_spec
+from emulator_helpers import Api, ApiCallError, FakeClock, restart_counts, update_params, web_spec
 
 from eci_provider import rules, wire
 from eci_provider.emulator import updates
@@ -388,16 +388,6 @@ def test_changes_that_restart_nothing(desired: dict[str, Any], field: str) -> No
 # --------------------------------------------------------------------------------------
 # Through the API: states, restart visibility, error spelling
 # --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def api(clock: FakeClock) -> Api:
-    return Api(make_emulator(clock))
 
 
 def running(api: Api, clock: FakeClock, spec_dict: dict[str, Any] | None = None) -> str:

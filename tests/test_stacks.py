@@ -38,12 +38,8 @@ def stack_config(stack: str) -> tuple[dict[str, str], list[str]]:
     return config, secrets
 
 
-def test_every_stack_file_is_covered() -> None:
-    assert sorted(p.name for p in STACKS.glob("Pulumi.*.yaml")) == sorted(f"Pulumi.{s}.yaml" for s in EXPECTED)
-
-
-@pytest.mark.parametrize("stack", sorted(EXPECTED))
-def test_stack_declares_valid_groups(stack: str) -> None:
+def run_stack(stack: str) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """The stack's config, and the inputs of each resource the program registers under mocks."""
     config, secrets = stack_config(stack)
     resources = register(
         lambda: runpy.run_path(str(STACKS / "__main__.py")),
@@ -52,6 +48,16 @@ def test_stack_declares_valid_groups(stack: str) -> None:
         config=config,
         secret_keys=secrets,
     )
+    return config, resources
+
+
+def test_every_stack_file_is_covered() -> None:
+    assert sorted(p.name for p in STACKS.glob("Pulumi.*.yaml")) == sorted(f"Pulumi.{s}.yaml" for s in EXPECTED)
+
+
+@pytest.mark.parametrize("stack", sorted(EXPECTED))
+def test_stack_declares_valid_groups(stack: str) -> None:
+    config, resources = run_stack(stack)
     replicas, cpu, memory = EXPECTED[stack]
     assert sorted(resources) == [f"shop-{i}" for i in range(replicas)]
     image_tag = config[f"{PROJECT}:imageTag"]
@@ -77,14 +83,7 @@ def test_stacks_differ_only_in_config() -> None:
     """Same program, same resource shapes; only the configured values change."""
     shapes: dict[str, Any] = {}
     for stack in EXPECTED:
-        config, secrets = stack_config(stack)
-        resources = register(
-            lambda: runpy.run_path(str(STACKS / "__main__.py")),
-            project=PROJECT,
-            stack=stack,
-            config=config,
-            secret_keys=secrets,
-        )
+        _, resources = run_stack(stack)
         spec = desired_spec(strip_secrets(resources["shop-0"]))
         shapes[stack] = sorted(spec.model_dump(exclude_none=True))
     assert shapes["dev"] == shapes["staging"] == shapes["prod"]
