@@ -30,7 +30,7 @@ from . import wire
 from .api_errors import GroupFailed
 from .client import EciClient
 from .plan import Applied, Plan, plan
-from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec
+from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec, revealed
 
 log = logging.getLogger("eci_provider.apply")
 
@@ -46,21 +46,9 @@ def owner_value(identity: str) -> str:
 def with_owner(spec: ContainerGroupSpec, identity: str) -> ContainerGroupSpec:
     """The spec as it is applied: the user's tags plus the ownership tag (validated, so a
     twenty-first tag is reported like any other limit)."""
-    data = spec.model_dump(exclude_none=True, round_trip=True)
+    data = revealed(spec)
     data["tags"] = {**(spec.tags or {}), OWNER_TAG: owner_value(identity)}
-    return ContainerGroupSpec.model_validate(_reveal(data), context={"allow_owner_tag": True})
-
-
-def _reveal(value: object) -> object:
-    from pydantic import SecretStr
-
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, dict):
-        return {k: _reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_reveal(v) for v in value]
-    return value
+    return ContainerGroupSpec.model_validate(data, context={"allow_owner_tag": True})
 
 
 def create_token(identity: str, spec: ContainerGroupSpec, owned_ids: list[str]) -> str:

@@ -51,7 +51,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
 from . import _canonical, _redaction, apply, rules, wire
@@ -62,7 +62,7 @@ from .client import EciClient, RetryPolicy
 from .credentials import Credentials
 from .errors import flatten_errors
 from .plan import Applied, Plan, applied_record, pinned, plan, region_move
-from .spec import ContainerGroupSpec
+from .spec import ContainerGroupSpec, revealed
 
 __all__ = ["ContainerGroup", "ContainerGroupProvider"]
 
@@ -366,17 +366,7 @@ def _outputs(
 
 def _dump_inputs(spec: BaseModel) -> dict[str, Any]:
     """A spec as Pulumi inputs: snake_case names, secrets revealed (the engine re-marks them)."""
-    return _reveal(spec.model_dump(exclude_none=True))
-
-
-def _reveal(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, dict):
-        return {k: _reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_reveal(v) for v in value]
-    return value
+    return revealed(spec)
 
 
 # --------------------------------------------------------------------------------------
@@ -599,7 +589,7 @@ def _copy(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_copy(v) for v in value]
     if isinstance(value, BaseModel):
-        return _copy(_reveal(value.model_dump(exclude_none=True)))
+        return revealed(value)
     return value
 
 

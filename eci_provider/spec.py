@@ -81,6 +81,21 @@ def _update_item(info: ValidationInfo) -> bool:
     return bool(info.context and info.context.get("update_item"))
 
 
+def revealed(value: Any) -> Any:
+    """A spec, or any part of one, as plain data by field name: unset fields left out, secrets
+    revealed.  It validates back into the same model, which is what it is for (adding the owner
+    tag, storing a spec, handing inputs to the engine, which re-marks the secrets); never print it."""
+    if isinstance(value, BaseModel):
+        return {name: revealed(v) for name in type(value).model_fields if (v := getattr(value, name)) is not None}
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: revealed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [revealed(v) for v in value]
+    return value
+
+
 class _Model(BaseModel):
     """Shared configuration: aliases accepted, typos rejected, inputs never echoed in errors."""
 

@@ -11,6 +11,7 @@ from eci_provider.api_errors import GroupFailed, TransportError
 from eci_provider.client import RetryPolicy
 from eci_provider.emulator import Faults
 from eci_provider.plan import applied_record, plan
+from eci_provider.spec import revealed
 
 ID = "proj/dev/web"
 
@@ -88,10 +89,10 @@ def test_update_applies_the_plan_and_waits_for_the_effect() -> None:
             spec(image_registry_credentials=[{"server": "r.example.com", "user_name": "u", "password": "old-pw"}]), ID
         )
         gid = apply.create(client, before, ID).observed.container_group_id
-        data = before.model_dump(exclude_none=True)
+        data = revealed(before)
         data["containers"][0]["image"] = "nginx:1.27"
         data["image_registry_credentials"][0]["password"] = "new-pw"
-        after = type(before).model_validate(apply._reveal(data), context={"allow_owner_tag": True})
+        after = type(before).model_validate(data, context={"allow_owner_tag": True})
         observed = wire.observe(client.describe_container_groups([gid])[0])
         p = plan(after, observed.spec, observed.status, applied=applied_record(before, "s"))
         assert p.action == "update" and len(p.calls) == 2  # credentials alone, then containers

@@ -15,13 +15,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import wire
+from ..spec import revealed
 from . import describe, errors, updates
 from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import FaultInjector
 from .lifecycle import Lifecycle
 from .placement import SizeError, instance_size, place
-from .state import MUTABLE, STATUSES, TERMINAL, ContainerRuntime, Group, new_group_id, rfc3339, spec_data
+from .state import MUTABLE, STATUSES, TERMINAL, ContainerRuntime, Group, new_group_id, rfc3339
 from .store import Store, Tx
 
 ACTIONS = (
@@ -144,7 +145,7 @@ class Service:
         g = Group(
             id=new_group_id(),
             region=region,
-            spec=spec_data(spec),
+            spec=revealed(spec),
             status="Scheduling",
             status_since=now,
             created_at=now,
@@ -184,7 +185,7 @@ class Service:
         if g.status not in MUTABLE:
             raise errors.incorrect_status(g.status, "UpdateContainerGroup")
         plan = updates.plan_update(g.model(), sent, params.get("UpdateType") or None)
-        self.lifecycle.begin_update(g, now, spec_data(plan.spec), plan.pending())
+        self.lifecycle.begin_update(g, now, revealed(plan.spec), plan.pending())
         self._save(tx, g)
         return {}
 

@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import BaseModel, SecretStr
-
 from ..spec import ContainerGroupSpec
 
 STATUSES = (
@@ -46,23 +44,6 @@ def new_group_id() -> str:
 
 def rfc3339(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def spec_data(value: Any) -> Any:
-    """A spec (or part of one) as plain JSON-able data by field name, secrets revealed."""
-    if isinstance(value, BaseModel):
-        return {
-            name: spec_data(getattr(value, name))
-            for name in type(value).model_fields
-            if getattr(value, name) is not None
-        }
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, dict):
-        return {k: spec_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [spec_data(v) for v in value]
-    return value
 
 
 @dataclass

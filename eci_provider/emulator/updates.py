@@ -32,10 +32,9 @@ from typing import Any
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from .. import rules
-from ..spec import ContainerGroupSpec, Volume
+from ..spec import ContainerGroupSpec, Volume, revealed
 from . import errors
 from .placement import DEFAULT_RESOURCE_GROUP, SizeError, instance_size
-from .state import spec_data
 
 UPDATE_TYPES = ("RenewUpdate", "IncrementalUpdate")
 DEFAULT_UPDATE_TYPE = "RenewUpdate"  # seed 004
@@ -103,13 +102,13 @@ def plan_update(current: ContainerGroupSpec, sent: Mapping[str, Any], update_typ
         if name in RENEW_ONLY and not renew:
             raise errors.invalid(_api(name), "is accepted only with UpdateType=RenewUpdate (seed 004)")
 
-    data = spec_data(current)
+    data = revealed(current)
     for name, value in sent.items():
         merged = _apply(name, getattr(current, name), value, renew)
         if merged is None:
             data.pop(name, None)
         else:
-            data[name] = spec_data(merged)
+            data[name] = revealed(merged)
     try:
         effective = ContainerGroupSpec.model_validate(data, context={"allow_owner_tag": True})
     except ValidationError as e:
