@@ -236,6 +236,26 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
+def top_field(path: str) -> str:
+    """The top-level field a key path starts with: ``containers[web].image`` → ``containers``."""
+    return path.split(".", 1)[0].split("[", 1)[0].split("(", 1)[0]
+
+
+def under(path: str, prefix: str) -> bool:
+    """Whether key path ``path`` lies strictly below ``prefix`` (a field or an item of it)."""
+    return path.startswith((prefix + ".", prefix + "["))
+
+
+def at_or_under(path: str, prefix: str) -> bool:
+    """Whether key path ``path`` is ``prefix`` or lies below it."""
+    return path == prefix or under(path, prefix)
+
+
+def related(a: str, b: str) -> bool:
+    """Whether one key path is the other or lies below it: a change at one touches the other."""
+    return at_or_under(a, b) or under(b, a)
+
+
 def _hidden(model: BaseModel, rule: Rule) -> bool:
     return bool(rule.hidden_by and getattr(model, rule.hidden_by, None))
 

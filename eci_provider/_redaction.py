@@ -152,7 +152,7 @@ def _secret_here(fp: C.FieldPlan, value: Any, path: str, marked: frozenset[str])
 
 
 def _holds_secret(fp: C.FieldPlan, value: Any, path: str, marked: frozenset[str]) -> bool:
-    if _secret_here(fp, value, path, marked) or any(m.startswith((path + ".", path + "[")) for m in marked):
+    if _secret_here(fp, value, path, marked) or any(C.under(m, path) for m in marked):
         return True
     return any(True for _ in _typed_secrets(value))
 

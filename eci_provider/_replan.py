@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ._canonical import related
 from ._redaction import MARKERS, SECRET, align, key_paths, leaves, settled
 from .plan import Applied, applied_record, plan, region_move
 from .spec import ContainerGroupSpec
@@ -126,10 +127,6 @@ def _marked(value: Any) -> bool:
     return value == SECRET or value == [SECRET]
 
 
-def _related(a: str, b: str) -> bool:
-    return a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))
-
-
 def _unifier(changed_by_check: list[str] | None) -> Callable[[str, Any, Any], tuple[Any, Any]]:
     """Where one side shows a value and the other an unchanged-secret marker (a value marked
     secret, or unmarked, since the last update), both sides take the shown value, unless
@@ -139,7 +136,7 @@ def _unifier(changed_by_check: list[str] | None) -> Callable[[str, Any, Any], tu
         if _marked(desired) and _plain(other):
             return other, other
         if _marked(other) and _plain(desired):
-            touched = changed_by_check is None or any(_related(path, q) for q in changed_by_check)
+            touched = changed_by_check is None or any(related(path, q) for q in changed_by_check)
             return (desired, other) if touched else (desired, desired)
         return desired, other
 
@@ -256,7 +253,7 @@ def _item_detail(
         a, b = before.get(leaf), after.get(leaf)
         if "[" in name or "." in name or (a == b and not added) or (added and _display_or_unset(b) == key):
             continue  # nested lists: the item-level change says enough; the key is in the path
-        hidden = any(_related(leaf, s) for s in secret_paths)
+        hidden = any(related(leaf, s) for s in secret_paths)
         hidden = hidden or not (a is None or _plain(a)) or not (b is None or _plain(b))
         if added:
             parts.append(f"{name} {SECRET if hidden else _display_or_unset(b)}")

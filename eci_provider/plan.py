@@ -156,7 +156,7 @@ class Plan:
         """The top-level input names behind ``replace_fields`` (what Pulumi calls replaces)."""
         seen: dict[str, None] = {}
         for p in self.replace_fields:
-            seen[_top(p)] = None
+            seen[C.top_field(p)] = None
         return tuple(seen)
 
     def summary(self) -> str:
@@ -326,7 +326,7 @@ def _diff(
     rule = fp.rule
     co = co or rule.create_only
     secret = secret or rule.secret
-    top = _top(path)
+    top = C.top_field(path)
     top_level = item is None and "." not in path and "[" not in path
 
     def add(kind: Any, p: str, old: Any, new: Any, key: str | None = item, whole: bool = False) -> None:
@@ -387,23 +387,13 @@ def _with_plain(change: Change, plain: Mapping[str, Any]) -> Change:
 def _mark_secret(change: Change, secret_paths: frozenset[str]) -> Change:
     if change.secret:
         return change
-    if any(
-        change.path == s
-        or change.path.startswith((s + ".", s + "["))
-        or s.startswith(change.path + ".")
-        or s.startswith(change.path + "[")
-        for s in secret_paths
-    ):
+    if any(C.related(change.path, s) for s in secret_paths):
         return replace(change, secret=True)
     return change
 
 
-def _top(path: str) -> str:
-    return path.split(".", 1)[0].split("[", 1)[0].split("(", 1)[0]
-
-
 def _under_any(path: str, prefixes: Collection[str]) -> bool:
-    return any(path.startswith((p + ".", p + "[")) for p in prefixes)
+    return any(C.under(path, p) for p in prefixes)
 
 
 # --------------------------------------------------------------------------------------

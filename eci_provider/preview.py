@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rules
+from ._canonical import at_or_under
 from ._redaction import MARKERS, SECRET, key_paths, leaves
 from ._replan import MASK, UNKNOWN, Replanned, desired_view, replan
 from .plan import pinned
@@ -357,7 +358,7 @@ def _created(spec: ContainerGroupSpec, marked: Sequence[str]) -> Iterable[tuple[
         key = _ITEM_KEY.search(path)
         if key and (key.group(1) == _show(value) or key.group(1).startswith(f"{_show(value)}/")):
             continue  # an item's key field: already in the path
-        hidden = any(path == m or path.startswith((m + ".", m + "[")) for m in marked)
+        hidden = any(at_or_under(path, m) for m in marked)
         yield path, SECRET if hidden else _show(value)
 
 
@@ -501,7 +502,7 @@ def _row(c: Mapping[str, Any], replace_fields: Sequence[str], drift: frozenset[s
         old=_value(c.get("old")),
         new=_value(c.get("new")),
         rule=c.get("rule") if isinstance(c.get("rule"), str) else "",
-        replaces=any(path == f or path.startswith((f + ".", f + "[")) for f in replace_fields),
+        replaces=any(at_or_under(path, f) for f in replace_fields),
         secret=c.get("secret") is True,
         drift=path in drift,
         detail=c.get("detail") if isinstance(c.get("detail"), str) else None,

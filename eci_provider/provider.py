@@ -248,14 +248,9 @@ def _split_digests(applied: Applied, marked: Sequence[str] = ()) -> tuple[dict[s
     for path, digest in applied.digests.items():
         pattern = _pattern(path)
         covers_secret = any(s == pattern or s.startswith((pattern + ".", pattern + "[]")) for s in _SECRET_FIELD_PATHS)
-        covers_secret = covers_secret or any(_related(path, m) for m in marked)
+        covers_secret = covers_secret or any(_canonical.related(path, m) for m in marked)
         (hidden if covers_secret else plain)[path] = digest
     return plain, hidden
-
-
-def _related(a: str, b: str) -> bool:
-    """One key path is the other, or lies under it."""
-    return a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))
 
 
 def _pattern(path: str) -> str:
@@ -299,7 +294,7 @@ def _protect(props: Mapping[str, Any]) -> dict[str, Any]:
 def _top_of(path: Any) -> str | None:
     """The top-level input of a secret path (a list of segments, or a legacy dotted string)."""
     if isinstance(path, str):
-        return _top(path)
+        return _canonical.top_field(path)
     if isinstance(path, (list, tuple)) and path and isinstance(path[0], str):
         return path[0]
     return None
@@ -331,7 +326,7 @@ def _outputs(
     secret_paths: list[str],
 ) -> dict[str, Any]:
     plain, hidden = _split_digests(applied, secret_paths)
-    secret_fields = {p.split(".", 1)[0].split("[", 1)[0] for p in secret_paths}
+    secret_fields = {_canonical.top_field(p) for p in secret_paths}
     try:  # what was applied, to tell which observed secrets differ from it (drift)
         applied_spec: ContainerGroupSpec | None = desired_spec(props)
     except Invalid:
@@ -392,7 +387,7 @@ class ContainerGroupProvider(ResourceProvider):
         try:
             desired = desired_spec(news)
         except Invalid as e:
-            return CheckResult(inputs, [CheckFailure(_top(p), f"{p}: {m}") for p, m in e.problems])
+            return CheckResult(inputs, [CheckFailure(_canonical.top_field(p), f"{p}: {m}") for p, m in e.problems])
         secret_paths = key_paths(desired, news.get(SECRET_PATHS))
         old_inputs = _spec_inputs(_olds)
         before: ContainerGroupSpec | None = None
@@ -517,10 +512,6 @@ class ContainerGroupProvider(ResourceProvider):
     # -- delete ---------------------------------------------------------------------------
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         apply.delete(_runtime.client, id_, timeout=_runtime.settings.timeout)
-
-
-def _top(path: str) -> str:
-    return path.split(".", 1)[0].split("[", 1)[0]
 
 
 # --------------------------------------------------------------------------------------
