@@ -181,11 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", default="-", help="the preview JSON, or - for stdin (default)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default: %(default)s")
     p.add_argument("--output", "-o", help="write the report here instead of stdout")
+    from .preview import FAIL_ON  # the conditions are the report's, listed once there
+
     p.add_argument(
         "--fail-on",
         metavar="LIST",
-        help="exit 1 when any of these happen (comma-separated): "
-        "create, update, replace, delete, instance-restart, container-restart, warning, drift, unanalysed",
+        help=f"exit 1 when any of these happen (comma-separated): {', '.join(FAIL_ON)}",
     )
     p.set_defaults(func=_cmd_preview_comment)
 

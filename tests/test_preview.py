@@ -420,6 +420,11 @@ def test_cli_exit_status_and_formats(
     (tmp_path / "bad.json").write_text("{not json")
     assert main(["preview-comment", str(tmp_path / "bad.json")]) == 2
     assert "not JSON" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["preview-comment", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    listed = help_text.split("(comma-separated): ", 1)[1].split(", ")
+    assert listed == list(FAIL_ON), help_text  # the help lists every condition
 
 
 def test_example_workflow_runs_the_command_it_documents() -> None:
