@@ -62,9 +62,7 @@ def has_unknown(value: Any) -> bool:
     return False
 
 
-def _fields(
-    props: Mapping[str, Any], views: Any, settle: bool, prefer_views: bool = True
-) -> tuple[dict[str, Any], list[str]]:
+def _fields(props: Mapping[str, Any], views: Any, prefer_views: bool = True) -> tuple[dict[str, Any], list[str]]:
     """Spec fields of ``props``, the ones holding secrets taken from ``views``; and the fields
     that could not be rebuilt.
 
@@ -79,7 +77,7 @@ def _fields(
         if value is None:
             continue
         if name in views and (prefer_views or value == MASK):
-            value = settled(views[name]) if settle else views[name]
+            value = views[name]
         elif value == MASK:
             blind.append(name)
             continue
@@ -94,7 +92,7 @@ def _shows_secrets(outputs: Mapping[str, Any]) -> bool:
 
 def desired_view(inputs: Mapping[str, Any]) -> tuple[ContainerGroupSpec | None, list[str]]:
     """The desired spec as far as the preview shows it (secrets as markers); and blind fields."""
-    data, blind = _fields(inputs, inputs.get("__redacted"), settle=False)
+    data, blind = _fields(inputs, inputs.get("__redacted"))
     if has_unknown(data):
         return None, blind
     try:
@@ -112,7 +110,8 @@ def _fallback(check: Any, why: str) -> Replanned:
     return Replanned(p, "check", notes=(note,))
 
 
-def _obj(value: Any) -> Mapping[str, Any]:
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if the document has an object there, else an empty one (documents are untrusted)."""
     return value if isinstance(value, Mapping) else {}
 
 
@@ -149,12 +148,12 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
     ``old``/``new`` are the step's ``oldState``/``newState``; ``region`` is ``eci:region`` from
     the digest's config, when set there.
     """
-    new_in, old_out = _obj(new.get("inputs")), _obj(old.get("outputs"))
+    new_in, old_out = as_mapping(new.get("inputs")), as_mapping(old.get("outputs"))
     check = new_in.get("__plan")
     if has_unknown({k: new_in.get(k) for k in SPEC_FIELDS}):
         return _fallback(None, "some inputs are known only once pulumi up runs")
 
-    moved = region_move(_str(old_out.get("region_id")), region)
+    moved = region_move(shown_text(old_out.get("region_id")), region)
     if moved is not None:
         return Replanned(moved.to_dict(), "replanned")
 
@@ -163,13 +162,13 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
         return _fallback(
             check, "the previous state has no observed copy of the group; this is the plan the provider's check made"
         )
-    old_views = {k: settled(v) for k, v in _obj(old_out.get("__redacted")).items()}
+    old_views = {k: settled(v) for k, v in as_mapping(old_out.get("__redacted")).items()}
     # The observed side: the cloud's values where shown; masked fields from the view of the
     # observed group (it marks drifted secrets), else from the previous inputs' view.
-    cur_views = {**old_views, **_obj(old_out.get("observed_redacted"))}
-    desired_data, blind_new = _fields(new_in, new_in.get("__redacted"), settle=False)
-    current_data, blind_cur = _fields(observed, cur_views, settle=False, prefer_views=_shows_secrets(old_out))
-    applied_data, blind_applied = _fields(old_out, old_views, settle=False)
+    cur_views = {**old_views, **as_mapping(old_out.get("observed_redacted"))}
+    desired_data, blind_new = _fields(new_in, new_in.get("__redacted"))
+    current_data, blind_cur = _fields(observed, cur_views, prefer_views=_shows_secrets(old_out))
+    applied_data, blind_applied = _fields(old_out, old_views)
     blind = sorted(set(blind_new + blind_cur + blind_applied))
     if blind:
         return _fallback(
@@ -177,7 +176,7 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
             f"{', '.join(blind)} hold secrets the preview does not show",
         )
     desired_data, current_data, applied_data = copy.deepcopy((desired_data, current_data, applied_data))
-    checked = _obj(check).get("changes")
+    checked = as_mapping(check).get("changes")
     changed_by_check = (
         [c["path"] for c in checked if isinstance(c, Mapping) and isinstance(c.get("path"), str)]
         if isinstance(checked, list)
@@ -196,16 +195,16 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
     salt = old_out.get("applied_salt")
     applied = None
     if isinstance(salt, str) and salt:
-        plain = _obj(old_out.get("applied_digests"))
+        plain = as_mapping(old_out.get("applied_digests"))
         recomputed = dict(applied_record(last, salt).digests) if last is not None else {}
         # Digests covering secrets are secret outputs; the views give the same answer for them.
         applied = Applied(salt, {**recomputed, **{k: v for k, v in plain.items() if isinstance(v, str)}})
     secret_paths = key_paths(desired, new_in.get("__secret_paths"))
-    p = plan(desired, current, _str(old_out.get("status")), applied=applied, secret_paths=secret_paths)
+    p = plan(desired, current, shown_text(old_out.get("status")), applied=applied, secret_paths=secret_paths)
 
     drift: frozenset[str] = frozenset()
     if last is not None and p.changes:
-        as_applied = plan(desired, last, _str(old_out.get("status")), applied=applied, secret_paths=secret_paths)
+        as_applied = plan(desired, last, shown_text(old_out.get("status")), applied=applied, secret_paths=secret_paths)
         intended = {c.describe() for c in as_applied.changes}
         drift = frozenset(c.path for c in p.changes if c.describe() not in intended)
     out = p.to_dict()
@@ -214,7 +213,8 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
     return Replanned(out, "replanned", drift)
 
 
-def _str(value: Any) -> str | None:
+def shown_text(value: Any) -> str | None:
+    """``value`` if it is a string the document really shows (not a secret or unknown marker)."""
     return value if isinstance(value, str) and value not in (MASK, UNKNOWN) else None
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from . import rules
 from ._canonical import at_or_under
 from ._redaction import MARKERS, SECRET, key_paths, leaves
-from ._replan import MASK, UNKNOWN, Replanned, desired_view, replan
+from ._replan import MASK, UNKNOWN, Replanned, as_mapping, desired_view, replan, shown_text
 from .plan import pinned
 from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec
 
@@ -178,7 +178,7 @@ def analyse(digest: Any) -> Report:
         exported = isinstance(digest, Mapping) and "deployment" in digest
         hint = " (this looks like `pulumi stack export`)" if exported else ""
         raise PreviewError(f"not a `pulumi preview --json` document{hint}: expected an object with a list of `steps`")
-    region = _text(_obj(digest.get("config")).get("eci:region"))
+    region = shown_text(as_mapping(digest.get("config")).get("eci:region"))
 
     stack = project = None
     by_urn: dict[str, list[Mapping[str, Any]]] = {}
@@ -204,18 +204,10 @@ def analyse(digest: Any) -> Report:
             others.append(OtherStep(op, kind, _name_of(urn), urn))
     order = list(IMPACTS)
     groups.sort(key=lambda g: (order.index(g.impact), g.resource))
-    summary = _obj(digest.get("changeSummary"))
+    summary = as_mapping(digest.get("changeSummary"))
     return Report(
         stack, project, tuple(groups), tuple(others), {k: v for k, v in summary.items() if isinstance(v, int)}
     )
-
-
-def _obj(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value not in (MASK, UNKNOWN) else None
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -241,7 +233,7 @@ def _name_of(urn: str) -> str:
 def _type_of(steps: Sequence[Mapping[str, Any]], urn: str) -> str:
     for step in steps:
         for side in ("newState", "oldState"):
-            kind = _obj(step.get(side)).get("type")
+            kind = as_mapping(step.get(side)).get("type")
             if isinstance(kind, str):
                 return kind
     parts = _urn_parts(urn)
@@ -254,8 +246,8 @@ def _is_ours(steps: Sequence[Mapping[str, Any]], kind: str) -> bool:
     if not kind.startswith("pulumi-python:dynamic"):
         return False
     for step in steps:  # a subclass registered under another type name: recognise our inputs
-        new, old = _obj(step.get("newState")), _obj(step.get("oldState"))
-        if "__plan" in _obj(new.get("inputs")) or "applied_salt" in _obj(old.get("outputs")):
+        new, old = as_mapping(step.get("newState")), as_mapping(step.get("oldState"))
+        if "__plan" in as_mapping(new.get("inputs")) or "applied_salt" in as_mapping(old.get("outputs")):
             return True
     return False
 
@@ -269,7 +261,7 @@ def _logical_op(steps: Sequence[Mapping[str, Any]]) -> str:
 
 def _pick(steps: Sequence[Mapping[str, Any]], side: str) -> Mapping[str, Any]:
     for step in steps:
-        state = _obj(step.get(side))
+        state = as_mapping(step.get(side))
         if state:
             return state
     return {}
@@ -277,16 +269,16 @@ def _pick(steps: Sequence[Mapping[str, Any]], side: str) -> Mapping[str, Any]:
 
 def _group(urn: str, op: str, steps: Sequence[Mapping[str, Any]], region: str | None) -> GroupReport:
     old, new = _pick(steps, "oldState"), _pick(steps, "newState")
-    old_out, new_in = _obj(old.get("outputs")), _obj(new.get("inputs"))
+    old_out, new_in = as_mapping(old.get("outputs")), as_mapping(new.get("inputs"))
     resource = _name_of(urn)
-    name = _text(new_in.get("name")) or _text(old_out.get("name"))
+    name = shown_text(new_in.get("name")) or shown_text(old_out.get("name"))
     base: dict[str, Any] = {
         "resource": resource,
         "urn": urn,
         "op": op,
         "name": name,
-        "group_id": _text(old_out.get("container_group_id")) or _text(old.get("id")),
-        "status": _text(old_out.get("status")),
+        "group_id": shown_text(old_out.get("container_group_id")) or shown_text(old.get("id")),
+        "status": shown_text(old_out.get("status")),
     }
     if op in ("create", "create-replacement"):
         return _create(base, new_in)
@@ -340,7 +332,7 @@ def _create(base: dict[str, Any], inputs: Mapping[str, Any]) -> GroupReport:
     except ValueError:
         pass
     marked = key_paths(spec, inputs.get("__secret_paths"))
-    notes = _strings(_obj(inputs.get("__plan")).get("notes"))
+    notes = _strings(as_mapping(inputs.get("__plan")).get("notes"))
     return GroupReport(
         **base, impact="create", basis="create", size=size, created=tuple(_created(spec, marked)), notes=notes
     )
@@ -453,7 +445,7 @@ def _changed(
     return GroupReport(
         **base,
         impact=impact,
-        update_type=_text(p.get("update_type")) if update else None,
+        update_type=shown_text(p.get("update_type")) if update else None,
         calls=_count(p.get("calls")) if update else 0,
         restarted=_strings(p.get("restarted_containers")) if update else (),
         started=_strings(p.get("started_containers")) if update else (),
@@ -465,7 +457,7 @@ def _changed(
         warnings=tuple(dict.fromkeys(warnings)),
         notes=tuple(dict.fromkeys(notes)),
         basis=r.basis,
-        plan_summary=_text(p.get("summary")),
+        plan_summary=shown_text(p.get("summary")),
     )
 
 
