@@ -35,7 +35,7 @@ import os
 import secrets as _secrets
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,18 +304,25 @@ def _is_sentinel(value: Any) -> bool:
     return isinstance(value, dict) and value.get(_SIG) == _SECRET
 
 
+def _typed_secret_slots(props: Mapping[str, Any], only: str | None = None) -> Iterator[tuple[dict[str, Any], str]]:
+    """``(parent, key)`` of each value in ``props`` that is secret by type (a field declared
+    ``secret=True``: registry passwords, config-file contents), optionally of one top-level
+    field only.  Driven by the rules, so a new secret field is covered without a change here."""
+    for pattern in _SECRET_FIELD_PATHS:
+        names = pattern.replace("[]", "").split(".")
+        if only is not None and names[0] != only:
+            continue
+        parents: list[Any] = [props]
+        for name in names[:-1]:
+            values = [p.get(name) for p in parents if isinstance(p, dict)]
+            parents = [x for v in values for x in (v if isinstance(v, list) else [v])]
+        for parent in parents:
+            if isinstance(parent, dict) and parent.get(names[-1]) is not None:
+                yield parent, names[-1]
+
+
 def _contains_typed_secret(name: str, value: Any) -> bool:
-    if name == "image_registry_credentials":
-        return bool(value)
-    if name != "volumes":
-        return False
-    return any(
-        p.get("content")
-        for v in value or ()
-        if isinstance(v, dict)
-        for p in ((v.get("config_file_volume") or {}).get("config_file_to_paths") or ())
-        if isinstance(p, dict)
-    )
+    return any(parent[key] for parent, key in _typed_secret_slots({name: value}, only=name))
 
 
 def _outputs(
@@ -586,15 +593,8 @@ def _copy(value: Any) -> Any:
 
 def _wrap_typed_secrets(props: dict[str, Any]) -> None:
     """Registry passwords and config-file contents are secret whether or not the program says so."""
-    for cred in props.get("image_registry_credentials") or ():
-        if isinstance(cred, dict) and cred.get("password") is not None:
-            cred["password"] = pulumi.Output.secret(cred["password"])
-    for vol in props.get("volumes") or ():
-        if not isinstance(vol, dict):
-            continue
-        for f in (vol.get("config_file_volume") or {}).get("config_file_to_paths") or ():
-            if isinstance(f, dict) and f.get("content") is not None:
-                f["content"] = pulumi.Output.secret(f["content"])
+    for parent, key in list(_typed_secret_slots(props)):
+        parent[key] = pulumi.Output.secret(parent[key])
 
 
 _Found = list[tuple[list[str | int], pulumi.Output[Any]]]
