@@ -67,9 +67,8 @@ def retry_call(
         except RETRYABLE as e:
             attempt += 1
             wait = policy.delay(attempt - 1, rng)
-            retry_after = getattr(e, "retry_after", None)
-            if retry_after:
-                wait = max(wait, retry_after)
+            if e.retry_after:
+                wait = max(wait, e.retry_after)
             if attempt >= policy.max_attempts or clock() - start + wait > policy.deadline:
                 log.debug("%s: giving up after %d attempts: %s", what, attempt, e.code)
                 raise

@@ -21,12 +21,14 @@ class EciError(Exception):
         request_id: str | None = None,
         status: int | None = None,
         action: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.code = code
         self.message = message
         self.request_id = request_id
         self.status = status
         self.action = action
+        self.retry_after = retry_after  # seconds the service asked to wait (x-acs-retry-after)
         where = f"{action}: " if action else ""
         meta = ", ".join(
             x for x in (f"RequestId {request_id}" if request_id else "", f"HTTP {status}" if status else "") if x

@@ -46,6 +46,7 @@ from .api_errors import (
     classify,
 )
 from .credentials import Credentials
+from .plan import REPLACE_STATUSES, TERMINAL_STATUSES, UPDATABLE_STATUSES
 from .spec import ContainerGroupSpec
 
 __all__ = ["EciClient", "PollPolicy", "RetryPolicy"]
@@ -53,10 +54,13 @@ __all__ = ["EciClient", "PollPolicy", "RetryPolicy"]
 API_VERSION = "2018-08-08"
 log = logging.getLogger("eci_provider.client")
 
-#: States that accept UpdateContainerGroup and RestartContainerGroup (seed 004).
-UPDATABLE = frozenset({"Pending", "Running"})
 FAILED = frozenset({"Failed", "ScheduleFailed"})
 _SECRET_PARAM_SUFFIXES = (".Password", ".Content")
+
+
+def _targets(run_to_completion: bool) -> frozenset[str]:
+    """Where a group settles: Running, or also Succeeded for a group that runs to completion."""
+    return frozenset({"Running", "Succeeded"}) if run_to_completion else frozenset({"Running"})
 
 
 @dataclass(frozen=True)
@@ -177,8 +181,14 @@ class EciClient:
             code = str(data.get("Code") or data.get("code") or f"HTTP{response.status_code}")
             message = _scrub(str(data.get("Message") or data.get("message") or response.reason_phrase), secrets)
             cls = classify(code, response.status_code)
-            err = cls(code, message, request_id=data.get("RequestId"), status=response.status_code, action=action)
-            err.retry_after = retry_after_seconds(response.headers.get("x-acs-retry-after"))  # type: ignore[attr-defined]
+            err = cls(
+                code,
+                message,
+                request_id=data.get("RequestId"),
+                status=response.status_code,
+                action=action,
+                retry_after=retry_after_seconds(response.headers.get("x-acs-retry-after")),
+            )
             log.debug(
                 "%s: %s %s (%.0f ms, RequestId %s)", action, response.status_code, code, elapsed * 1000, err.request_id
             )
@@ -412,7 +422,7 @@ class EciClient:
         """Running (or Succeeded, for groups that run to completion); fail on Failed or
         ScheduleFailed with the events; tolerate a short "not listed yet" window."""
         start = self._clock()
-        targets = {"Running", "Succeeded"} if run_to_completion else {"Running"}
+        targets = _targets(run_to_completion)
 
         def fail(obs: wire.Observed | None) -> str | None:
             if obs is None:
@@ -437,13 +447,13 @@ class EciClient:
         def fail(obs: wire.Observed | None) -> str | None:
             if obs is None:
                 return "the group is gone"
-            if obs.status in ("Succeeded", "Failed", "Expired", "ScheduleFailed", "Terminating"):
+            if obs.status in TERMINAL_STATUSES | REPLACE_STATUSES:
                 return f"is {obs.status}, which cannot be updated"
             return None
 
         obs = self.wait(
             group_id,
-            lambda o: o is not None and o.status in UPDATABLE,
+            lambda o: o is not None and o.status in UPDATABLE_STATUSES,
             timeout=timeout,
             what="wait for Pending/Running",
             fail=fail,
@@ -465,7 +475,7 @@ class EciClient:
         Updating alone would hang when the update finishes between two polls, which is why
         ``effect`` is required."""
         seen = {"effect": False}
-        targets = {"Running", "Succeeded"} if run_to_completion else {"Running"}
+        targets = _targets(run_to_completion)
 
         def done(obs: wire.Observed | None) -> bool:
             if obs is None:
