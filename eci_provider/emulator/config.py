@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -108,7 +107,3 @@ def config_from_options(db_path: str, options: Mapping[str, str]) -> EmulatorCon
         config["credentials"] = (Credential(**cred),)
     config["faults"] = Faults(**faults)  # type: ignore[arg-type]
     return EmulatorConfig(**config)  # type: ignore[arg-type]
-
-
-def replace(config: EmulatorConfig, **changes: object) -> EmulatorConfig:
-    return dataclasses.replace(config, **changes)  # type: ignore[arg-type]

@@ -72,7 +72,7 @@ class Lifecycle:
         if g.status in ("Scheduling", "Pending", "Updating", "Restarting", "Terminating"):
             return g.status_since + self.step_seconds
         if g.status == "Running":
-            due = [t for _, t in self._exits(g)]
+            due = [t for _, t, _ in self._exits(g)]
             return min(due) if due else None
         return None
 
@@ -84,12 +84,14 @@ class Lifecycle:
                 return
             self._step(g, t, now)
 
-    def _exits(self, g: Group) -> list[tuple[ContainerRuntime, float]]:
+    def _exits(self, g: Group) -> list[tuple[ContainerRuntime, float, int]]:
+        """Each running container whose image exits: the container, when it exits, its code."""
         images = {name: c.get("image") for name, c in g.container_specs().items()}
         out = []
         for c in g.containers:
-            if c.state == "Running" and c.started_at is not None and exit_code_of(images.get(c.name)) is not None:
-                out.append((c, c.started_at + self.run_seconds))
+            code = exit_code_of(images.get(c.name)) if c.state == "Running" else None
+            if code is not None and c.started_at is not None:
+                out.append((c, c.started_at + self.run_seconds, code))
         return out
 
     def _step(self, g: Group, t: float, now: float) -> None:
@@ -123,12 +125,10 @@ class Lifecycle:
     # -- container exits -----------------------------------------------------------------
     def _container_exits(self, g: Group, t: float, now: float) -> None:
         policy = g.spec.get("restart_policy") or "Always"
-        images = {name: c.get("image") for name, c in g.container_specs().items()}
-        for c, due in self._exits(g):
+        for c, due, code in self._exits(g):
             if due > t:
                 continue
-            code = exit_code_of(images.get(c.name))
-            assert code is not None and c.started_at is not None
+            assert c.started_at is not None
             if policy == "Always" or (policy == "OnFailure" and code != 0):
                 # Restart loops are replayed arithmetically, not one cycle per step.
                 cycles = max(1, int((now - c.started_at) / self.run_seconds + 1e-9))

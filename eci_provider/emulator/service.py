@@ -105,7 +105,7 @@ class Service:
     def _refresh(self, tx: Tx, now: float) -> None:
         for g in tx.due(now):
             self.lifecycle.advance(g, now)
-            tx.save(g, self.lifecycle.next_change(g))
+            self._save(tx, g)
         tx.purge_retention(now, self.config.retention_seconds, self.config.retention_keep)
 
     def _group(self, tx: Tx, params: Mapping[str, str], region: str) -> Group:
@@ -165,7 +165,7 @@ class Service:
     def _describe(self, tx: Tx, params: Mapping[str, str], region: str, now: float) -> dict[str, Any]:
         _check_params(params, describe.PARAMS, "DescribeContainerGroups")
         query = describe.parse_query(params, parse_bool)
-        visible = [g for g in tx.groups(region) if g.visible_at <= now]
+        visible = [g for g in tx.groups(region, query.ids) if g.visible_at <= now]
         chunk, total, next_token = describe.page(visible, query)
         return {
             "TotalCount": total,

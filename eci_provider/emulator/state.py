@@ -105,8 +105,8 @@ class Group:
         """The stored spec as a model (validated as observed data: it was checked when written)."""
         return ContainerGroupSpec.model_validate(self.spec, context={"observed": True})
 
-    def container_specs(self, kind: str = "containers") -> dict[str, dict[str, Any]]:
-        return {c["name"]: c for c in self.spec.get(kind) or ()}
+    def container_specs(self) -> dict[str, dict[str, Any]]:
+        return {c["name"]: c for c in self.spec.get("containers") or ()}
 
     @property
     def terminal_at(self) -> float | None:

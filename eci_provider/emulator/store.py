@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -92,14 +92,18 @@ class Tx:
         row = self.conn.execute("SELECT doc FROM groups WHERE id = ?", (group_id,)).fetchone()
         return Group.from_json(json.loads(row[0])) if row else None
 
-    def groups(self, region: str | None = None) -> list[Group]:
-        if region is None:
-            rows = self.conn.execute("SELECT doc FROM groups ORDER BY created_at, id").fetchall()
-        else:
-            rows = self.conn.execute(
-                "SELECT doc FROM groups WHERE region = ? ORDER BY created_at, id", (region,)
-            ).fetchall()
-        return [Group.from_json(json.loads(r[0])) for r in rows]
+    def groups(self, region: str | None = None, ids: Sequence[str] | None = None) -> list[Group]:
+        """Groups by creation, optionally of one region and only the given IDs: a lookup by ID
+        (what every waiter's poll is) decodes those groups, not the whole region."""
+        where, args = [], []
+        if region is not None:
+            where.append("region = ?")
+            args.append(region)
+        if ids is not None:
+            where.append(f"id IN ({', '.join('?' * len(ids))})")
+            args.extend(ids)
+        sql = "SELECT doc FROM groups" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at, id"
+        return [Group.from_json(json.loads(r[0])) for r in self.conn.execute(sql, args).fetchall()]
 
     def due(self, now: float) -> list[Group]:
         rows = self.conn.execute("SELECT doc FROM groups WHERE next_change_at <= ?", (now,)).fetchall()
