@@ -643,7 +643,7 @@ def _needs_renew(c: Change, top_rule: Rule) -> bool:
     if top_rule.renew_only:
         return True
     if top_rule.list_mode is ListMode.MERGE:
-        if c.field == "dns_config":
+        if top_rule.merge_key is None:  # a struct merged member by member (DnsConfig)
             return c.kind == "removed" and c.path.count(".") == 1  # a member (field names hold no dots)
         return c.kind == "removed" and c.whole
     return False
