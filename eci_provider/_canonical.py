@@ -256,10 +256,6 @@ def related(a: str, b: str) -> bool:
     return at_or_under(a, b) or under(b, a)
 
 
-def _hidden(model: BaseModel, rule: Rule) -> bool:
-    return bool(rule.hidden_by and getattr(model, rule.hidden_by, None))
-
-
 def _canon_model(model: BaseModel, path: str, ctx: _Ctx, top: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for fp in plans(type(model)):
@@ -268,7 +264,7 @@ def _canon_model(model: BaseModel, path: str, ctx: _Ctx, top: bool = False) -> d
             continue
         if not fp.has_write_only:  # hot path: nothing below needs a path or a digest
             cv = _canon_field(value, fp, "", ctx)
-        elif fp.rule.write_only or (fp.rule.hidden_by and _hidden(model, fp.rule)):
+        elif fp.rule.write_only or fp.rule.hidden_in(model):
             cv = _write_only(value, fp, _join(path, fp.name), ctx)
         else:
             cv = _canon_field(value, fp, _join(path, fp.name), ctx)
@@ -409,9 +405,7 @@ def _current_model(cur: BaseModel | None, des: BaseModel | None, path: str, ctx:
         if rule.computed and dvalue is None:
             continue  # filled in by the service; the user did not ask for a value
         p = _join(path, fp.name)
-        hidden = bool(rule.hidden_by) and (
-            (cur is not None and _hidden(cur, rule)) or (des is not None and _hidden(des, rule))
-        )
+        hidden = rule.hidden_in(cur) or rule.hidden_in(des)
         if rule.write_only or hidden:
             cv = _current_write_only(value, dvalue, fp, p, ctx)
         elif fp.kind == "model" and (value is not None or dvalue is not None):

@@ -25,7 +25,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
-from dataclasses import field as dc_field
 from typing import Any, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel, Field
@@ -141,6 +140,10 @@ class Rule:
     @property
     def write_only(self) -> bool:
         return self.describe is None
+
+    def hidden_in(self, model: object) -> bool:
+        """Whether the service hides this field of ``model`` (its ``hidden_by`` sibling is set)."""
+        return bool(self.hidden_by and getattr(model, self.hidden_by, None))
 
     @property
     def update_name(self) -> str | None:
@@ -290,12 +293,11 @@ class FieldInfo:
     secret: bool
     wire_create: str  # "Container.N.LivenessProbe.HttpGet.Port"
     wire_update: str | None
-    ancestors: tuple[Rule, ...] = dc_field(default=())
 
 
 def walk(model: type[BaseModel]) -> Iterator[FieldInfo]:
     """Every field of ``model`` and its nested models, depth first, in declaration order."""
-    yield from _walk(model, "", "", "", None, False, False, False, ())
+    yield from _walk(model, "", "", "", None, False, False, False)
 
 
 def _walk(
@@ -307,7 +309,6 @@ def _walk(
     create_only_: bool,
     write_only_: bool,
     secret_: bool,
-    ancestors: tuple[Rule, ...],
 ) -> Iterator[FieldInfo]:
     for name, finfo in model.model_fields.items():
         rule = rule_of(model, name)
@@ -323,7 +324,7 @@ def _walk(
             wire_u = None
         else:
             wire_u = f"{uprefix}{rule.update_name}{'.N' if many else ''}"
-        info = FieldInfo(path, name, model, rule, child, many, top_rule, co, wo, sec, wire_c, wire_u, ancestors)
+        info = FieldInfo(path, name, model, rule, child, many, top_rule, co, wo, sec, wire_c, wire_u)
         yield info
         if child is not None:
             yield from _walk(
@@ -335,5 +336,4 @@ def _walk(
                 co,
                 wo,
                 sec,
-                (*ancestors, rule),
             )

@@ -54,7 +54,6 @@ _ENV_KEY_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _SAFE_SYSCTLS = ("net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start")
 
 Command = Annotated[str, StringConstraints(max_length=256)]
-PortNumber = Annotated[int, "port"]
 
 
 def _problems(items: list[tuple[str, str]]) -> PydanticCustomError:

@@ -22,7 +22,7 @@ import annotated_types
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from . import rules
-from .rules import Inline, Rule
+from .rules import Inline
 from .spec import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
 
 Mode = Literal["create", "update"]
@@ -72,32 +72,32 @@ def to_api_tree(model: BaseModel, mode: Mode = "create") -> dict[str, Any]:
     UpdateContainerGroup does not accept them (they are preserved or force a replacement).
     """
     out: dict[str, Any] = {}
-    for name, key, rule in _api_fields(type(model), mode):
+    for name, key in _api_fields(type(model), mode):
         value = getattr(model, name)
         if value is not None:
-            out[key] = _api_value(rule, value, mode)
+            out[key] = _api_value(value, mode)
     return out
 
 
 @cache
-def _api_fields(model: type[BaseModel], mode: Mode) -> tuple[tuple[str, str, Rule], ...]:
-    """(field name, wire name, rule) for every field ``mode`` can carry, in declaration order."""
+def _api_fields(model: type[BaseModel], mode: Mode) -> tuple[tuple[str, str], ...]:
+    """(field name, wire name) for every field ``mode`` can carry, in declaration order."""
     out = []
     for name in model.model_fields:
         rule = rules.rule_of(model, name)
         key = rule.api if mode == "create" else rule.update_name
         if key is not None:
-            out.append((name, key, rule))
+            out.append((name, key))
     return tuple(out)
 
 
-def _api_value(rule: Rule, value: Any, mode: Mode) -> Any:
+def _api_value(value: Any, mode: Mode) -> Any:
     if isinstance(value, BaseModel):
         return to_api_tree(value, mode)
     if isinstance(value, dict):  # tags: the API's list of {Key, Value}
         return [{"Key": k, "Value": v} for k, v in value.items()]
     if isinstance(value, (list, tuple)):
-        return [_api_value(rule, v, mode) for v in value]
+        return [_api_value(v, mode) for v in value]
     return value
 
 
@@ -137,14 +137,12 @@ def param_value(spec: ContainerGroupSpec, field_name: str) -> dict[str, str]:
     value = getattr(spec, field_name)
     if value is None:
         return {}
-    return flatten({rule.update_name: _api_value(rule, value, "update")})
+    return flatten({rule.update_name: _api_value(value, "update")})
 
 
 # --------------------------------------------------------------------------------------
 # flat parameters → spec (what the emulator receives)
 # --------------------------------------------------------------------------------------
-
-_INDEX = re.compile(r"^[1-9][0-9]*$")
 
 
 def unflatten(params: Mapping[str, str]) -> dict[str, Any]:
@@ -155,7 +153,7 @@ def unflatten(params: Mapping[str, str]) -> dict[str, Any]:
         node: Any = root
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            if _INDEX.match(part) or part.isdigit():
+            if part.isdigit():
                 if not isinstance(node, _Indexed):
                     raise WireError("InvalidParameter", f"{key}: unexpected list index {part}")
                 idx = int(part)
@@ -411,16 +409,11 @@ def to_describe(spec: ContainerGroupSpec) -> dict[str, Any]:
 
 def _encode_describe(model: BaseModel, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
-    hidden = {
-        rule_field
-        for rule_field, finfo in type(model).model_fields.items()
-        if (hb := rules.rule_of(type(model), rule_field).hidden_by) and getattr(model, hb, None)
-    }
     for name in type(model).model_fields:
         value = getattr(model, name)
         rule = rules.rule_of(type(model), name)
         key = rule.describe_key
-        if value is None or key is None or name in hidden:
+        if value is None or key is None or rule.hidden_in(model):
             continue
         if isinstance(key, Inline):
             out.update(_encode_describe(value, prefix + key.prefix))
@@ -459,7 +452,7 @@ def visible(model: BaseModel) -> Any:
         if value is None:
             continue
         rule = rules.rule_of(type(model), name)
-        if rule.write_only or (rule.hidden_by and getattr(model, rule.hidden_by, None)) or value == "":
+        if rule.write_only or rule.hidden_in(model) or value == "":
             updates[name] = None
         elif isinstance(value, BaseModel):
             shown = visible(value)
@@ -487,8 +480,7 @@ def overlay(desired: BaseModel | None, observed: BaseModel | None) -> Any:
         rule = rules.rule_of(model, name)
         dv = getattr(desired, name) if desired is not None else None
         ov = getattr(observed, name) if observed is not None else None
-        hidden = bool(rule.hidden_by) and desired is not None and bool(getattr(desired, rule.hidden_by, None))
-        if rule.write_only or hidden:
+        if rule.write_only or rule.hidden_in(desired):
             value = dv
         elif rule.computed and dv is None:
             value = None
