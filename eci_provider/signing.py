@@ -34,6 +34,7 @@ __all__ = [
     "acs3_authorization",
     "acs3_canonical_request",
     "acs3_signature",
+    "acs3_signature_matches",
     "parse_acs3_authorization",
     "percent_encode",
     "rpc_signature",
@@ -214,10 +215,28 @@ def verify_acs3(
         return False
     signed = set(auth.signed_headers)
     must_sign = {n for n in lowered if n == "host" or n.startswith("x-acs-")}
-    if not must_sign <= signed or "authorization" in signed:
+    if not must_sign <= signed:
         return False
     if not signed <= set(lowered):
         return False
-    canonical, _ = acs3_canonical_request(method, path, query, {n: lowered[n] for n in signed}, declared.lower())
+    return acs3_signature_matches(auth, method, path, query, lowered, declared.lower(), access_key_secret)
+
+
+def acs3_signature_matches(
+    auth: Acs3Authorization,
+    method: str,
+    path: str,
+    query: Mapping[str, str],
+    lowered_headers: Mapping[str, str],
+    content_sha256: str,
+    access_key_secret: str,
+) -> bool:
+    """The HMAC step of :func:`verify_acs3` alone, for a verifier that has already parsed the
+    header, checked the body hash and which headers are signed, with its own error messages
+    (the emulator).  ``lowered_headers`` must hold every signed header."""
+    if "authorization" in auth.signed_headers:
+        return False
+    signed = {n: lowered_headers[n] for n in auth.signed_headers}
+    canonical, _ = acs3_canonical_request(method, path, query, signed, content_sha256)
     expected = acs3_signature(canonical, access_key_secret)
     return hmac.compare_digest(expected.encode(), auth.signature.encode())

@@ -149,7 +149,9 @@ class Authenticator:
         declared = req.headers["x-acs-content-sha256"].lower()
         if not hmac.compare_digest(declared.encode(), signing.sha256_hex(req.body).encode()):
             raise ApiError("SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match the request body.")
-        if not signing.verify_acs3(req.method, req.path, req.query, req.headers, req.body, cred.access_key_secret):
+        if not signing.acs3_signature_matches(
+            auth, req.method, req.path, req.query, req.headers, declared, cred.access_key_secret
+        ):
             raise _mismatch()
         self._check_token(cred, req.headers.get("x-acs-security-token"))
         self._use_nonce(cred, req.headers["x-acs-signature-nonce"], ts)
