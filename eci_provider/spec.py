@@ -22,7 +22,9 @@ import binascii
 import ipaddress
 import json
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -65,6 +67,21 @@ def _problems(items: list[tuple[str, str]]) -> PydanticCustomError:
     """
     text = "; ".join(f"{p}: {m}" if p else m for p, m in items)
     return PydanticCustomError("spec_rule", "{text}", {"text": text, "problems": items})
+
+
+_T = TypeVar("_T")
+
+
+def _repeats(items: Iterable[_T], key: Callable[[_T], Any]) -> Iterator[tuple[int, Any, int]]:
+    """``(index, key, index of the first item with that key)`` for every item whose key an
+    earlier item already had: the one duplicate check behind every "duplicate ..." problem."""
+    first: dict[Any, int] = {}
+    for i, item in enumerate(items):
+        k = key(item)
+        if k in first:
+            yield i, k, first[k]
+        else:
+            first[k] = i
 
 
 def _observed(info: ValidationInfo) -> bool:
@@ -283,12 +300,9 @@ class _ContainerBase(_Model):
             return self
         problems = []
         for attr, key in (("environment_vars", "key"), ("ports", None), ("volume_mounts", "mount_path")):
-            seen: set[Any] = set()
-            for i, item in enumerate(getattr(self, attr) or ()):
-                k = (item.port, item.protocol or "TCP") if key is None else getattr(item, key)
-                if k in seen:
-                    problems.append((f"{attr}[{i}]", f"duplicate {'port/protocol' if key is None else key} {k!r}"))
-                seen.add(k)
+            key_of = (lambda x: (x.port, x.protocol or "TCP")) if key is None else attrgetter(key)
+            for i, k, _ in _repeats(getattr(self, attr) or (), key_of):
+                problems.append((f"{attr}[{i}]", f"duplicate {'port/protocol' if key is None else key} {k!r}"))
         if problems:
             raise _problems(problems)
         return self
@@ -480,10 +494,8 @@ class ConfigFileVolume(_Model):
         total = sum(len(p.content.get_secret_value()) for p in self.config_file_to_paths or () if p.content)
         if total > CONFIG_VOLUME_MAX_CONTENT:
             problems.append(("config_file_to_paths", f"total Content length {total} exceeds 60 KB (seed 001)"))
-        paths = [p.path for p in self.config_file_to_paths or ()]
-        for i, p in enumerate(paths):
-            if p in paths[:i]:
-                problems.append((f"config_file_to_paths[{i}].path", f"duplicate path {p!r}"))
+        for i, path, _ in _repeats(self.config_file_to_paths or (), attrgetter("path")):
+            problems.append((f"config_file_to_paths[{i}].path", f"duplicate path {path!r}"))
         if problems:
             raise _problems(problems)
         return self
@@ -1033,19 +1045,19 @@ class ContainerGroupSpec(_Model):
         return self
 
     def _check_containers(self, p: list[tuple[str, str]]) -> None:
-        seen: dict[str, str] = {}
-        for attr in ("containers", "init_containers"):
-            for i, c in enumerate(getattr(self, attr) or ()):
-                if c.name in seen:
-                    p.append(
-                        (
-                            f"{attr}[{i}].name",
-                            f"duplicate container name {c.name!r} (also {seen[c.name]}); "
-                            "InvalidParameter.DuplicatedName",
-                        )
-                    )
-                else:
-                    seen[c.name] = f"{attr}[{i}]"
+        every = [
+            (f"{attr}[{i}]", c)
+            for attr in ("containers", "init_containers")
+            for i, c in enumerate(getattr(self, attr) or ())
+        ]
+        for n, name, first in _repeats(every, lambda t: t[1].name):
+            also = every[first][0]
+            p.append(
+                (
+                    f"{every[n][0]}.name",
+                    f"duplicate container name {name!r} (also {also}); InvalidParameter.DuplicatedName",
+                )
+            )
         declared = {v.name for v in self.volumes or ()}
         for attr in ("containers", "init_containers"):
             for i, c in enumerate(getattr(self, attr) or ()):
@@ -1059,13 +1071,8 @@ class ContainerGroupSpec(_Model):
                         )
 
     def _check_volumes(self, p: list[tuple[str, str]]) -> None:
-        names: dict[str, int] = {}
-        for i, v in enumerate(self.volumes or ()):
-            if v.name in names:
-                p.append(
-                    (f"volumes[{i}].name", f"duplicate volume name {v.name!r}; InvalidParameter.DuplicatedVolumeName")
-                )
-            names.setdefault(v.name, i)
+        for i, name, _ in _repeats(self.volumes or (), attrgetter("name")):
+            p.append((f"volumes[{i}].name", f"duplicate volume name {name!r}; InvalidParameter.DuplicatedVolumeName"))
 
     def _check_resources(self, p: list[tuple[str, str]]) -> None:
         try:
@@ -1122,12 +1129,8 @@ class ContainerGroupSpec(_Model):
             except ValueError:
                 p.append(("private_ip_address", "must be an IPv4 address (seed 001)"))
         for attr, key in (("image_registry_credentials", "server"), ("acr_registry_infos", "instance_id")):
-            seen: set[str] = set()
-            for i, item in enumerate(getattr(self, attr) or ()):
-                k = getattr(item, key)
-                if k in seen:
-                    p.append((f"{attr}[{i}].{key}", f"duplicate {key} {k!r}"))
-                seen.add(k)
+            for i, k, _ in _repeats(getattr(self, attr) or (), attrgetter(key)):
+                p.append((f"{attr}[{i}].{key}", f"duplicate {key} {k!r}"))
         for attr in ("compute_categories", "ntp_servers"):
             values = getattr(self, attr) or []
             if len(set(values)) != len(values):

@@ -89,6 +89,32 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         "duplicate container name",
     ),
     (
+        "the duplicate names the first",
+        setter(lambda d: d.update(init_containers=[{"name": "web", "image": "y"}])),
+        "init_containers[0].name",
+        "(also containers[0])",
+    ),
+    (
+        "duplicate config file path",
+        setter(
+            lambda d: d["volumes"][0]["config_file_volume"]["config_file_to_paths"].append(
+                {"path": "a.conf", "content": "aGk="}
+            )
+        ),
+        "volumes[0].config_file_volume.config_file_to_paths[1].path",
+        "duplicate path 'a.conf'",
+    ),
+    (
+        "duplicate registry server",
+        setter(
+            lambda d: d["image_registry_credentials"].append(
+                {"server": "registry.example.com", "user_name": "v", "password": "other-PW-1"}
+            )
+        ),
+        "image_registry_credentials[1].server",
+        "duplicate server 'registry.example.com'",
+    ),
+    (
         "duplicate volume",
         setter(lambda d: d["volumes"].append({"name": "cfg", "type": "EmptyDirVolume"})),
         "volumes[1].name",
