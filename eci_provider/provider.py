@@ -132,8 +132,8 @@ class Settings:
         token = get("eci:securityToken")
         if endpoint and endpoint.startswith("embedded:") and not (ak or os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")):
             ak, sk = _EMBEDDED_DEFAULT_KEY  # the local emulator's key pair; there is no cloud account to protect
-        attempts = int(get("eci:retryMaxAttempts") or 10)
-        timeout = float(get("eci:timeoutSeconds") or 1200)
+        attempts = int(get("eci:retryMaxAttempts") or cls.retry_max_attempts)
+        timeout = float(get("eci:timeoutSeconds") or cls.timeout)
         return cls(region, endpoint, Credentials.resolve(ak, sk, token), attempts, timeout)
 
 
@@ -204,15 +204,16 @@ def desired_spec(props: Mapping[str, Any]) -> ContainerGroupSpec:
     identity = props.get(IDENTITY)
     if identity:
         spec_data["tags"] = {**(spec_data.get("tags") or {}), apply.OWNER_TAG: apply.owner_value(identity)}
-    try:
-        return ContainerGroupSpec.model_validate(spec_data, context={"allow_owner_tag": True})
-    except ValidationError as e:
-        raise Invalid(flatten_errors(e)) from None
+    return _validated(spec_data)
 
 
 def _user_spec(props: Mapping[str, Any]) -> ContainerGroupSpec:
+    return _validated(_spec_inputs(props))
+
+
+def _validated(spec_data: Mapping[str, Any]) -> ContainerGroupSpec:
     try:
-        return ContainerGroupSpec.model_validate(_spec_inputs(props), context={"allow_owner_tag": True})
+        return ContainerGroupSpec.model_validate(spec_data, context={"allow_owner_tag": True})
     except ValidationError as e:
         raise Invalid(flatten_errors(e)) from None
 
@@ -331,13 +332,12 @@ def _outputs(
     applied: Applied,
     last: Plan | None,
     secret_paths: list[str],
+    applied_spec: ContainerGroupSpec | None,
 ) -> dict[str, Any]:
+    """The resource's outputs.  ``applied_spec`` (what was applied, when it is known) tells which
+    observed secrets differ from it (drift)."""
     plain, hidden = _split_digests(applied, secret_paths)
     secret_fields = {_canonical.top_field(p) for p in secret_paths}
-    try:  # what was applied, to tell which observed secrets differ from it (drift)
-        applied_spec: ContainerGroupSpec | None = desired_spec(props)
-    except Invalid:
-        applied_spec = None
     observed_views = _redaction.views(obs.spec, secret_paths, applied_spec, changed=_redaction.DRIFTED)
     size = obs.spec.cpu, obs.spec.memory
     outs = _protect(props)
@@ -419,16 +419,15 @@ class ContainerGroupProvider(ResourceProvider):
 
     # -- diff -----------------------------------------------------------------------------
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if _has_unknown(_spec_inputs(news)):
-            unknown_create_only = [
-                k
-                for k, v in _spec_inputs(news).items()
-                if _has_unknown(v) and rules.rule_of(ContainerGroupSpec, k).create_only
-            ]
+        spec_in = _spec_inputs(news)
+        unknown = [k for k, v in spec_in.items() if _has_unknown(v)]
+        if unknown:
+            unknown_create_only = [k for k in unknown if rules.rule_of(ContainerGroupSpec, k).create_only]
             # A replacement with an address pinned (or maybe pinned) must delete first.
-            dbr = bool(unknown_create_only) and bool(pinned(_spec_inputs(news)))
+            dbr = bool(unknown_create_only) and bool(pinned(spec_in))
             return DiffResult(changes=True, replaces=unknown_create_only, delete_before_replace=dbr)
-        p = self._plan(olds, news)
+        desired = desired_spec(news)
+        p = self._plan(olds, desired, key_paths(desired, news.get(SECRET_PATHS) or []))
         name = news.get(IDENTITY, id_)
         _log(f"{name} ({id_}): {p.summary()}")
         for reason in p.reasons:
@@ -437,7 +436,7 @@ class ContainerGroupProvider(ResourceProvider):
             _log(f"  ! {warning}")
         if p.action == "noop":
             return DiffResult(changes=False)
-        inputs_changed = _spec_inputs(olds) != _spec_inputs(news)
+        inputs_changed = _spec_inputs(olds) != spec_in
         changes: bool | None = None if inputs_changed else True
         if p.action == "replace":
             return DiffResult(
@@ -445,9 +444,7 @@ class ContainerGroupProvider(ResourceProvider):
             )
         return DiffResult(changes=changes, replaces=[], delete_before_replace=False)
 
-    def _plan(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
-        desired = desired_spec(news)
-        secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
+    def _plan(self, olds: Mapping[str, Any], desired: ContainerGroupSpec, secret_paths: list[str]) -> Plan:
         moved = region_move(olds.get("region_id"), _runtime.settings.region)
         if moved is not None:
             return moved
@@ -465,13 +462,13 @@ class ContainerGroupProvider(ResourceProvider):
             _log(f"{identity}: adopted {obs.container_group_id}, left behind by an earlier attempt")
         applied = applied_record(desired, _secrets.token_hex(8))
         secret_paths = key_paths(desired, props.get(SECRET_PATHS) or [])
-        return CreateResult(obs.container_group_id, _outputs(props, obs, applied, None, secret_paths))
+        return CreateResult(obs.container_group_id, _outputs(props, obs, applied, None, secret_paths, desired))
 
     # -- update ---------------------------------------------------------------------------
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         desired = desired_spec(news)
         secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
-        p = self._plan(olds, news)
+        p = self._plan(olds, desired, secret_paths)
         applied = applied_record(desired, olds.get("applied_salt") or _secrets.token_hex(8))
         client = _runtime.client
         if p.action == "update":
@@ -486,7 +483,7 @@ class ContainerGroupProvider(ResourceProvider):
                 f"{id_} now needs a {p.action} ({p.summary()}), but the engine asked for an update; "
                 "run `pulumi preview` again"
             )
-        return UpdateResult(_outputs(news, obs, applied, p, secret_paths))
+        return UpdateResult(_outputs(news, obs, applied, p, secret_paths, desired))
 
     # -- read (refresh) --------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -511,7 +508,12 @@ class ContainerGroupProvider(ResourceProvider):
         # The outputs keep echoing what was last *applied*; only ``observed`` takes the cloud's
         # values.  Their difference is drift, which a preview report can then point out.
         applied_echo = {k: v for k, v in props.items() if k in SPEC_FIELDS}
-        outs = _outputs({**inputs, **applied_echo} if applied_echo else inputs, obs, applied, None, paths)
+        echoed = {**inputs, **applied_echo} if applied_echo else inputs
+        try:
+            applied_spec: ContainerGroupSpec | None = desired_spec(echoed)
+        except Invalid:
+            applied_spec = None
+        outs = _outputs(echoed, obs, applied, None, paths, applied_spec)
         if last:
             outs["last_plan"] = last
         return ReadResult(id_, outs, _protect(inputs))
