@@ -343,6 +343,7 @@ class Container(_ContainerBase):
         "PostStart",
         "HttpGetHttpHeader",
         "postStart hook: HTTP GET headers.",
+        # Seed 004 spells this one with a plural on Update (the PreStop one keeps the singular).
         update="LifecyclePostStartHandlerHttpGetHttpHeaders",
     )
     lifecycle_post_start_handler_tcp_socket_host: str | None = _hook(
