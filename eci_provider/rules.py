@@ -25,7 +25,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, get_args, get_origin
+from functools import cache
+from typing import Any, NamedTuple, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel, Field
 
@@ -259,8 +260,27 @@ def rule_of(model: type[BaseModel], name: str) -> Rule:
     return extra
 
 
+class ModelField(NamedTuple):
+    name: str
+    rule: Rule
+    child: type[BaseModel] | None  # the nested model, for a struct or a list of structs
+    info: Any  # pydantic's FieldInfo (constraints)
+
+
+@cache
+def fields_of(model: type[BaseModel]) -> tuple[ModelField, ...]:
+    """Each field of ``model`` with its rule and nested model, in declaration order; computed
+    once per model, because the wire codec walks every field of every item on every poll."""
+    return tuple(
+        ModelField(name, rule_of(model, name), model_of(info.annotation), info)
+        for name, info in model.model_fields.items()
+    )
+
+
+@cache
 def model_of(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside ``X | None`` or ``list[X]``, if any."""
+    """The pydantic model inside ``X | None`` or ``list[X]``, if any (cached: the wire decoder
+    asks for every field of every item it decodes, on every poll)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
@@ -270,6 +290,7 @@ def model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+@cache
 def is_list(annotation: Any) -> bool:
     """Whether the (optional) annotation is a list type."""
     if get_origin(annotation) is list:

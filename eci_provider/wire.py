@@ -350,12 +350,10 @@ def _blank(value: Any) -> bool:
 
 def _decode_model(model: type[BaseModel], obj: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, finfo in model.model_fields.items():
-        rule = rules.rule_of(model, name)
+    for name, rule, child, finfo in rules.fields_of(model):
         key = rule.describe_key
         if key is None:
             continue
-        child = rules.model_of(finfo.annotation)
         if isinstance(key, Inline):
             assert child is not None
             block = _decode_model(child, obj, prefix + key.prefix)
@@ -409,9 +407,8 @@ def to_describe(spec: ContainerGroupSpec) -> dict[str, Any]:
 
 def _encode_describe(model: BaseModel, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in type(model).model_fields:
+    for name, rule, _, _ in rules.fields_of(type(model)):
         value = getattr(model, name)
-        rule = rules.rule_of(type(model), name)
         key = rule.describe_key
         if value is None or key is None or rule.hidden_in(model):
             continue
@@ -447,11 +444,10 @@ def visible(model: BaseModel) -> Any:
     optional strings read back as unset, which is what they mean.
     """
     updates: dict[str, Any] = {}
-    for name in type(model).model_fields:
+    for name, rule, _, _ in rules.fields_of(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
-        rule = rules.rule_of(type(model), name)
         if rule.write_only or rule.hidden_in(model) or value == "":
             updates[name] = None
         elif isinstance(value, BaseModel):
@@ -476,15 +472,14 @@ def overlay(desired: BaseModel | None, observed: BaseModel | None) -> Any:
         return None
     model = type(desired) if desired is not None else type(observed)
     out: dict[str, Any] = {}
-    for name in model.model_fields:
-        rule = rules.rule_of(model, name)
+    for name, rule, child, _ in rules.fields_of(model):
         dv = getattr(desired, name) if desired is not None else None
         ov = getattr(observed, name) if observed is not None else None
         if rule.write_only or rule.hidden_in(desired):
             value = dv
         elif rule.computed and dv is None:
             value = None
-        elif rules.model_of(model.model_fields[name].annotation) is not None and rule.keyed_by:
+        elif child is not None and rule.keyed_by:
             value = _overlay_keyed(dv, ov, rule.keyed_by)
         elif isinstance(dv, BaseModel) or isinstance(ov, BaseModel):
             value = overlay(dv, ov)
