@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -159,21 +159,17 @@ def plans(model: type[BaseModel]) -> tuple[FieldPlan, ...]:
 @cache
 def _subtree(model: type[BaseModel]) -> tuple[bool, bool]:
     """(has write-only or hidden fields, has fields needing the desired peer) anywhere below."""
-    wo = peer = False
-    for name, finfo in model.model_fields.items():
-        rule = rules.rule_of(model, name)
-        child = rules.model_of(finfo.annotation)
-        sub = _subtree(child) if child is not None else (False, False)
-        wo = wo or rule.write_only or bool(rule.hidden_by) or sub[0]
-        peer = peer or rule.write_only or bool(rule.hidden_by) or rule.computed or sub[1]
-    return wo, peer
+    fields = plans(model)
+    return any(fp.has_write_only for fp in fields), any(fp.needs_peer for fp in fields)
+
+
+@cache
+def _plans_by_name(model: type[BaseModel]) -> dict[str, FieldPlan]:
+    return {fp.name: fp for fp in plans(model)}
 
 
 def plan_of(model: type[BaseModel], name: str) -> FieldPlan:
-    for fp in plans(model):
-        if fp.name == name:
-            return fp
-    raise KeyError(name)
+    return _plans_by_name(model)[name]
 
 
 def item_key(item: BaseModel, fp: FieldPlan) -> str:
@@ -324,19 +320,26 @@ def _canon_field(value: Any, fp: FieldPlan, path: str, ctx: _Ctx) -> Any:
     if kind == "tags":
         tags = {k: v for k, v in value.items() if not k.startswith((RESERVED_TAG_PREFIX, *SERVICE_TAG_PREFIXES))}
         return tags or _MISSING
-    # keyed
+    assert fp.child is not None  # keyed
+    return _keyed(value, fp, path, lambda item, key, p: _canon_model(item, p, ctx))
+
+
+def _keyed(
+    items: Iterable[BaseModel], fp: FieldPlan, path: str, canon_item: Callable[[BaseModel, str, str], dict[str, Any]]
+) -> Any:
+    """A keyed list as ``{key: item without its key fields}``, plus its order where it matters;
+    ``canon_item(item, key, path)`` canonicalises one item."""
     out: dict[str, Any] = {}
-    assert fp.child is not None
-    for item in value:
+    for item in items:
         key = item_key(item, fp)
-        d = _canon_model(item, f"{path}[{key}]", ctx)
+        d = canon_item(item, key, f"{path}[{key}]")
         for k in fp.key_fields:
             d.pop(k, None)
         out[key] = d
     if not out:
         return _MISSING
     if fp.rule.ordered:
-        out[ORDER] = tuple(k for k in out)
+        out[ORDER] = tuple(out)
     return out
 
 
@@ -426,18 +429,7 @@ def _current_keyed(value: list[Any], dvalue: list[Any] | None, fp: FieldPlan, pa
     if not _subtree(fp.child)[1]:
         return _canon_field(value, fp, path, ctx)
     peers = {item_key(i, fp): i for i in dvalue or ()}
-    out: dict[str, Any] = {}
-    for item in value:
-        key = item_key(item, fp)
-        d = _current_model(item, peers.get(key), f"{path}[{key}]", ctx)
-        for k in fp.key_fields:
-            d.pop(k, None)
-        out[key] = d
-    if not out:
-        return _MISSING
-    if fp.rule.ordered:
-        out[ORDER] = tuple(out)
-    return out
+    return _keyed(value, fp, path, lambda item, key, p: _current_model(item, peers.get(key), p, ctx))
 
 
 def _current_write_only(value: Any, dvalue: Any, fp: FieldPlan, path: str, ctx: _Ctx) -> Any:

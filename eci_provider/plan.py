@@ -337,10 +337,7 @@ def _diff(
         return
     if fp.kind == "model" and isinstance(d, dict) and isinstance(c, dict):
         assert fp.child is not None
-        for sub in _keys(d, c, fp.child):
-            dv, cv = d.get(sub, _NONE), c.get(sub, _NONE)
-            if dv != cv:
-                _diff(dv, cv, fp.child, sub, f"{path}.{sub}", co, secret, out, item)
+        _diff_fields(d, c, fp.child, path, co, secret, out, item)
         return
     if fp.kind in ("keyed", "tags") and isinstance(d, dict) and isinstance(c, dict):
         keys = dict.fromkeys([*d, *c])
@@ -363,14 +360,28 @@ def _diff(
                 )
             elif fp.kind == "keyed" and isinstance(dv, dict) and isinstance(cv, dict):
                 assert fp.child is not None
-                for sub in _keys(dv, cv, fp.child):
-                    a, b = dv.get(sub, _NONE), cv.get(sub, _NONE)
-                    if a != b:
-                        _diff(a, b, fp.child, sub, f"{path}[{key}].{sub}", co, secret, out, sub_item)
+                _diff_fields(dv, cv, fp.child, f"{path}[{key}]", co, secret, out, sub_item)
             else:  # a tag value, or the digest of a write-only item
                 add("changed", f"{path}[{key}]", cv, dv, sub_item)
         return
     add("changed", path, c, d)
+
+
+def _diff_fields(
+    d: Mapping[str, Any],
+    c: Mapping[str, Any],
+    child: type,
+    prefix: str,
+    co: bool,
+    secret: bool,
+    out: list[Change],
+    item: str | None,
+) -> None:
+    """:func:`_diff` each differing field of a struct (or list item) at ``prefix``."""
+    for sub in _keys(d, c, child):
+        dv, cv = d.get(sub, _NONE), c.get(sub, _NONE)
+        if dv != cv:
+            _diff(dv, cv, child, sub, f"{prefix}.{sub}", co, secret, out, item)
 
 
 def _keys(d: Mapping[str, Any], c: Mapping[str, Any], model: type) -> list[str]:
