@@ -35,6 +35,21 @@ ADMIN_PREFIX = "/__emulator/"
 StartResponse = Callable[..., Any]
 
 
+#: Alibaba Cloud's usual InternalError text (not in the seeds).
+_INTERNAL_ERROR = "The request processing has failed due to some unknown error."
+
+
+def _error_body(environ: dict[str, Any], request_id: str, code: str, message: str, recommend: str) -> dict[str, Any]:
+    """An error answer in the RPC shape (RequestId, HostId, Code, Message, Recommend)."""
+    return {
+        "RequestId": request_id,
+        "HostId": environ.get("HTTP_HOST") or "eci.emulator.local",
+        "Code": code,
+        "Message": message,
+        "Recommend": recommend,
+    }
+
+
 def _request_id() -> str:
     return str(uuid.uuid4()).upper()
 
@@ -92,26 +107,15 @@ class App:
                 status, body = 200, {"RequestId": request_id, **result}
         except ApiError as e:
             status, headers = e.status, e.headers
-            body = {
-                "RequestId": request_id,
-                "HostId": environ.get("HTTP_HOST") or "eci.emulator.local",
-                "Code": e.code,
-                "Message": e.message,
-                "Recommend": f"https://api.aliyun.com/troubleshoot?q={e.code}&product=Eci&requestId={request_id}",
-            }
+            recommend = f"https://api.aliyun.com/troubleshoot?q={e.code}&product=Eci&requestId={request_id}"
+            body = _error_body(environ, request_id, e.code, e.message, recommend)
         except DroppedResponse:
             self._log(label[0], 0, "DroppedResponse", started)
             raise
         except Exception:
             logger.exception("internal error while handling %s", label[0])
             status = 500
-            body = {
-                "RequestId": request_id,
-                "HostId": environ.get("HTTP_HOST") or "eci.emulator.local",
-                "Code": "InternalError",
-                "Message": "The request processing has failed due to some unknown error.",
-                "Recommend": "",
-            }
+            body = _error_body(environ, request_id, "InternalError", _INTERNAL_ERROR, "")
         self._log(label[0], status, body.get("Code", "-"), started)
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         start_response(
@@ -163,7 +167,7 @@ class App:
         if emu.injector.roll(faults.error_5xx_rate):
             emu.service.count("faults.error_5xx")
             if emu.injector.choice(("InternalError", "ServiceUnavailable")) == "InternalError":
-                raise ApiError("InternalError", "The request processing has failed due to some unknown error.")
+                raise ApiError("InternalError", _INTERNAL_ERROR)
             raise ApiError("ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
 
     def _admin(self, environ: dict[str, Any], path: str) -> dict[str, Any]:

@@ -143,7 +143,7 @@ class Query:
 _TAG = re.compile(r"^Tag\.([1-9][0-9]*)\.(Key|Value)$")
 
 
-def parse_query(params: Mapping[str, str], parse_bool: Any) -> Query:
+def parse_query(params: Mapping[str, str]) -> Query:
     """Validate DescribeContainerGroups parameters (``InvalidParameter`` naming the bad one)."""
     ids = _ids(params.get("ContainerGroupIds"))
     limit = _limit(params.get("Limit"))
@@ -165,7 +165,7 @@ def parse_query(params: Mapping[str, str], parse_bool: Any) -> Query:
         compute_category=params.get("ComputeCategory") or None,
         limit=limit,
         after=_decode_token(params.get("NextToken"), fingerprint),
-        with_event=parse_bool("WithEvent", params.get("WithEvent"), default=True),
+        with_event=errors.parse_bool("WithEvent", params.get("WithEvent"), default=True),
         fingerprint=fingerprint,
     )
 

@@ -67,6 +67,15 @@ def invalid(name: str, why: str) -> ApiError:
     return ApiError("InvalidParameter", f'The specified parameter "{name}" is not valid: {why}')
 
 
+def parse_bool(name: str, raw: str | None, default: bool) -> bool:
+    """``true``/``false`` in any case: the SDK sends Python's ``True``/``False``."""
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise invalid(name, "must be true or false")
+
+
 def seed_error(code: str, detail: str | None = None) -> ApiError:
     base = SEED_MESSAGES[code]
     return ApiError(code, f"{base}: {detail}" if detail else base)

@@ -40,15 +40,6 @@ _DELETE_PARAMS = frozenset({"RegionId", "ClientToken", "ContainerGroupId", "Forc
 _RESTART_PARAMS = frozenset({"RegionId", "ClientToken", "ContainerGroupId"}) | OWNER_PARAMS
 
 
-def parse_bool(name: str, raw: str | None, default: bool) -> bool:
-    """``true``/``false`` in any case: the SDK sends Python's ``True``/``False``."""
-    if raw is None or raw == "":
-        return default
-    if raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise errors.invalid(name, "must be true or false")
-
-
 def _check_params(params: Mapping[str, str], allowed: frozenset[str], action: str) -> None:
     for key in params:
         pattern = ".".join("N" if part.isdigit() else part for part in key.split("."))
@@ -122,7 +113,7 @@ class Service:
 
     # -- actions -------------------------------------------------------------------------
     def _create(self, tx: Tx, params: Mapping[str, str], region: str, now: float) -> dict[str, Any]:
-        dry_run = parse_bool("DryRun", params.get("DryRun"), default=False)
+        dry_run = errors.parse_bool("DryRun", params.get("DryRun"), default=False)
         spec_params = {k: v for k, v in params.items() if k not in _CREATE_EXTRA}
         try:
             spec = wire.from_flat(spec_params, context={"allow_owner_tag": True})
@@ -164,7 +155,7 @@ class Service:
 
     def _describe(self, tx: Tx, params: Mapping[str, str], region: str, now: float) -> dict[str, Any]:
         _check_params(params, describe.PARAMS, "DescribeContainerGroups")
-        query = describe.parse_query(params, parse_bool)
+        query = describe.parse_query(params)
         visible = [g for g in tx.groups(region, query.ids) if g.visible_at <= now]
         chunk, total, next_token = describe.page(visible, query)
         return {
@@ -191,7 +182,7 @@ class Service:
 
     def _delete(self, tx: Tx, params: Mapping[str, str], region: str, now: float) -> dict[str, Any]:
         _check_params(params, _DELETE_PARAMS, "DeleteContainerGroup")
-        force = parse_bool("Force", params.get("Force"), default=False)
+        force = errors.parse_bool("Force", params.get("Force"), default=False)
         g = self._group(tx, params, region)
         self.lifecycle.begin_delete(g, now, force)
         self._save(tx, g)
