@@ -232,7 +232,7 @@ def plan(
             "not compared, because nothing records what was last applied (write-only): " + ", ".join(sorted(unknown))
         )
 
-    changed_fields = [f for f in _field_order() if dc.get(f, _NONE) != cc.get(f, _NONE)]
+    changed_fields = [f for f in _keys(dc, cc, ContainerGroupSpec) if dc.get(f, _NONE) != cc.get(f, _NONE)]
     changes: list[Change] = []
     for name in changed_fields:
         _diff(dc.get(name, _NONE), cc.get(name, _NONE), ContainerGroupSpec, name, name, False, False, changes)
@@ -300,10 +300,6 @@ def region_move(old_region: str | None, new_region: str | None) -> Plan | None:
 # --------------------------------------------------------------------------------------
 
 _NONE: Any = object()
-
-
-def _field_order() -> tuple[str, ...]:
-    return tuple(ContainerGroupSpec.model_fields)
 
 
 def _diff(
@@ -744,10 +740,15 @@ def _absent(c: Change) -> str:
     return "(unset)"
 
 
+def _whole_item(c: Change) -> bool:
+    """Whether the change adds or removes a whole item or struct (not one value of a field)."""
+    return c.whole or c.path.endswith("]") or isinstance(c.new if c.kind == "added" else c.old, Mapping)
+
+
 def _sides(c: Change) -> tuple[str | None, str | None]:
     """The old and new values as display strings; ``None`` for the side of an item that does
     not exist (added or removed whole)."""
-    item = c.whole or c.path.endswith("]") or isinstance(c.new if c.kind == "added" else c.old, Mapping)
+    item = _whole_item(c)
     write_only = isinstance(c.old, C.Digest) or isinstance(c.new, C.Digest)
     if c.kind == "added":
         hidden = isinstance(c.new, C.Digest) and c.new_plain is None
@@ -762,7 +763,7 @@ def _sides(c: Change) -> tuple[str | None, str | None]:
 
 
 def _describe(c: Change) -> str:
-    item = c.whole or c.path.endswith("]") or isinstance(c.new if c.kind == "added" else c.old, Mapping)
+    item = _whole_item(c)
     if c.kind == "added":
         if item:
             return f"{c.path}: added" + (
