@@ -209,7 +209,10 @@ class Rule:
             schema["x-note"] = self.note
 
 
-def _field(rule: Rule, default: Any, description: str, **kw: Any) -> Any:
+def _field(default: Any, description: str, **kw: Any) -> Any:
+    """A pydantic Field carrying its Rule: the keyword arguments that are Rule fields build the
+    rule, the others (constraints) go to pydantic."""
+    rule = Rule(**{k: kw.pop(k) for k in list(kw) if k in Rule.__dataclass_fields__})
     aliases = [rule.api]
     for extra in (rule.update_name, rule.describe_key):
         if isinstance(extra, str) and extra and extra not in aliases:
@@ -233,20 +236,17 @@ def updatable(
     **kw: Any,
 ) -> Any:
     """A top-level field that UpdateContainerGroup changes through the parameter ``api``."""
-    rule_kw = {k: kw.pop(k) for k in list(kw) if k in Rule.__dataclass_fields__}
-    return _field(Rule(api=api, restarts=restarts, source=source, **rule_kw), default, description, **kw)
+    return _field(default, description, api=api, restarts=restarts, source=source, **kw)
 
 
 def create_only(api: str, description: str, *, default: Any = None, source: str = "meta", **kw: Any) -> Any:
     """A field UpdateContainerGroup does not accept: changing it means replacement."""
-    rule_kw = {k: kw.pop(k) for k in list(kw) if k in Rule.__dataclass_fields__}
-    return _field(Rule(api=api, update=None, source=source, **rule_kw), default, description, **kw)
+    return _field(default, description, api=api, update=None, source=source, **kw)
 
 
 def field(api: str, description: str, *, default: Any = None, source: str = "seed 004", **kw: Any) -> Any:
     """A nested field, updated through whatever top-level parameter encloses it."""
-    rule_kw = {k: kw.pop(k) for k in list(kw) if k in Rule.__dataclass_fields__}
-    return _field(Rule(api=api, source=source, **rule_kw), default, description, **kw)
+    return _field(default, description, api=api, source=source, **kw)
 
 
 # -- introspection ------------------------------------------------------------------------
