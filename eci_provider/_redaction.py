@@ -32,13 +32,30 @@ from pydantic import BaseModel, SecretStr
 from . import _canonical as C
 from .spec import ContainerGroupSpec
 
-__all__ = ["CHANGED", "DRIFTED", "MARKERS", "SECRET", "align", "key_paths", "leaves", "settled", "views"]
+__all__ = [
+    "CHANGED",
+    "DRIFTED",
+    "MARKERS",
+    "SECRET",
+    "align",
+    "is_marker",
+    "key_paths",
+    "leaves",
+    "settled",
+    "views",
+]
 
 SECRET = C.SECRET_MASK
 CHANGED = "[secret, changed]"
 #: In a view of the observed group: the cloud's secret differs from the one last applied.
 DRIFTED = "[secret, drifted]"
 MARKERS = frozenset({SECRET, CHANGED, DRIFTED})
+
+
+def is_marker(value: Any) -> bool:
+    """Whether ``value`` is one of the markers (documents are untrusted: it may be any JSON)."""
+    return isinstance(value, str) and value in MARKERS
+
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -139,7 +156,7 @@ def settled(view: Any) -> Any:
         return {k: settled(v) for k, v in view.items()}
     if isinstance(view, list):
         return [settled(v) for v in view]
-    return SECRET if view in MARKERS else view
+    return SECRET if is_marker(view) else view
 
 
 # --------------------------------------------------------------------------------------

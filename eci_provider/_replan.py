@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ._canonical import related
-from ._redaction import MARKERS, SECRET, align, key_paths, leaves, settled
+from ._redaction import SECRET, align, is_marker, key_paths, leaves, settled
 from .plan import Applied, applied_record, plan, region_move
 from .spec import ContainerGroupSpec
 
@@ -119,7 +119,7 @@ def _plain(value: Any) -> bool:
     """A value shown as it is: not a marker, not masked, not unknown."""
     if isinstance(value, list):
         return all(_plain(v) for v in value)
-    return value is not None and value != MASK and value not in MARKERS and not has_unknown(value)
+    return value is not None and value != MASK and not is_marker(value) and not has_unknown(value)
 
 
 def _marked(value: Any) -> bool:

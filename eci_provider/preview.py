@@ -22,7 +22,7 @@ from typing import Any
 
 from . import rules
 from ._canonical import at_or_under
-from ._redaction import MARKERS, SECRET, key_paths, leaves
+from ._redaction import MARKERS, SECRET, is_marker, key_paths, leaves
 from ._replan import MASK, UNKNOWN, Replanned, as_mapping, desired_view, replan, shown_text
 from .plan import pinned
 from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec
@@ -357,7 +357,7 @@ def _created(spec: ContainerGroupSpec, marked: Sequence[str]) -> Iterable[tuple[
 def _show(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_show(v) for v in value)
-    if value in MARKERS or value == MASK:
+    if is_marker(value) or value == MASK:
         return SECRET
     if isinstance(value, bool):
         return "true" if value else "false"

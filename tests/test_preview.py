@@ -358,6 +358,36 @@ def _nodes(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
+def test_objects_where_the_redacted_views_hold_values_never_crash() -> None:
+    """Found by the fuzz below: an object where a view holds a value (a marker, a string) made
+    the marker test raise TypeError (a dict is not hashable).  Every view node of every step
+    gets an object and a list in turn."""
+    base = load("mixed")
+    views = ("__redacted", "observed_redacted")
+    targets = [
+        (i, p)
+        for i, step in enumerate(base["steps"])
+        for p in _nodes(step)
+        if len(p) > 3 and p[2] in views and not isinstance(_at(step, p), (dict, list))
+    ]
+    assert len(targets) > 20  # the fixture has views with values to replace
+    for i, path in targets:
+        for odd in ({}, [{}]):
+            doc = copy.deepcopy(base)
+            _at(doc["steps"][i], path[:-1])[path[-1]] = odd
+            try:
+                report = analyse(doc)
+            except PreviewError:
+                continue
+            render_markdown(report, list(FAIL_ON))
+
+
+def _at(node: Any, path: tuple[Any, ...]) -> Any:
+    for seg in path:
+        node = node[seg]
+    return node
+
+
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_odd_documents_are_reported_or_rejected_never_crash(data: st.DataObject) -> None:
