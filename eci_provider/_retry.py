@@ -14,9 +14,11 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from .api_errors import RETRYABLE, EciError
+from .api_errors import RETRYABLE, EciError, MalformedResponseError
 
 T = TypeVar("T")
 log = logging.getLogger("eci_provider.client")
@@ -31,6 +33,9 @@ class RetryPolicy:
     max_delay: float = 10.0
     #: Give up after this many seconds in total, whatever ``max_attempts`` says.
     deadline: float = 120.0
+    #: Attempts when the answers are unreadable (a 2xx that is not the documented JSON): a
+    #: few, because that is rarely a passing condition.
+    malformed_max_attempts: int = 3
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Equal jitter: half the exponential step is fixed, half random, so retries of many
@@ -59,6 +64,7 @@ def retry_call(
     rng = rng or random.Random()
     start = clock()
     attempt = 0
+    malformed = 0
     while True:
         if stats is not None:
             stats.attempts += 1
@@ -66,10 +72,12 @@ def retry_call(
             return fn()
         except RETRYABLE as e:
             attempt += 1
+            malformed += isinstance(e, MalformedResponseError)
             wait = policy.delay(attempt - 1, rng)
             if e.retry_after:
                 wait = max(wait, e.retry_after)
-            if attempt >= policy.max_attempts or clock() - start + wait > policy.deadline:
+            out_of_attempts = attempt >= policy.max_attempts or malformed >= policy.malformed_max_attempts
+            if out_of_attempts or clock() - start + wait > policy.deadline:
                 log.debug("%s: giving up after %d attempts: %s", what, attempt, e.code)
                 raise
             if stats is not None:
@@ -78,15 +86,36 @@ def retry_call(
             sleep(wait)
 
 
-def retry_after_seconds(header: str | None) -> float | None:
-    """``x-acs-retry-after`` is milliseconds (the official SDK sleeps that many ms)."""
-    if not header:
-        return None
-    try:
-        ms = int(header)
-    except ValueError:
-        return None
-    return ms / 1000 if ms > 0 else None
+def retry_after_seconds(acs_header: str | None, http_header: str | None = None) -> float | None:
+    """How long the answer asked us to wait, in seconds, or None.
+
+    ``x-acs-retry-after`` is milliseconds (the official SDK sleeps that many ms).  The standard
+    ``Retry-After`` of an HTTP 429 (RFC 9110) is seconds or an HTTP date.  Capped at five
+    minutes, so that a hostile or broken header cannot park an operation for a day.
+    """
+    if acs_header:
+        try:
+            ms = int(acs_header)
+        except ValueError:
+            ms = 0
+        if ms > 0:
+            return min(ms / 1000, _MAX_RETRY_AFTER)
+    if http_header:
+        text = http_header.strip()
+        if text.isdigit():
+            return min(float(text), _MAX_RETRY_AFTER) if int(text) > 0 else None
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+        return min(seconds, _MAX_RETRY_AFTER) if seconds > 0 else None
+    return None
+
+
+_MAX_RETRY_AFTER = 300.0
 
 
 __all__ = ["EciError", "RetryPolicy", "RetryStats", "retry_after_seconds", "retry_call"]

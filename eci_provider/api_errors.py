@@ -44,6 +44,14 @@ class ServerError(EciError):
     """5xx, ``ServiceUnavailable``, ``InternalError``, ``UnknownError``: retried."""
 
 
+class MalformedResponseError(ServerError):
+    """A 2xx answer that is not the JSON object the action documents (not JSON, not an object,
+    or without the fields the action must return).  Retried like a 5xx, but only a few times
+    (``RetryPolicy.malformed_max_attempts``): it is more likely a proxy or a service defect than
+    a passing overload.  It is never read as an empty answer: an empty Describe would mean
+    "gone", and a live group would be dropped from the state."""
+
+
 class TransportError(EciError):
     """No answer: connection refused or reset, timeout, response lost. Retried (ClientToken
     makes a retried mutation safe)."""
@@ -99,8 +107,10 @@ def classify(code: str, status: int | None) -> type[EciError]:
     """The error class for an API error code and HTTP status."""
     if code.startswith("Throttling"):
         return ThrottlingError
-    if code in _RETRYABLE_CODES or (status is not None and 500 <= status <= 504):
+    if code in _RETRYABLE_CODES or (status is not None and status >= 500):
         return ServerError
+    if status == 429:  # Too Many Requests from a gateway in front of the API
+        return ThrottlingError
     if code == "InvalidParameter.NotFound" or (code.endswith(".NotFound") and "ContainerGroup" in code):
         return NotFoundError
     if code.startswith("IncorrectStatus") or code == "OperationConflict":

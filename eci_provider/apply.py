@@ -9,11 +9,12 @@ rules that keep retries and re-runs safe:
   spec already matches.  A create whose response was lost, or whose wait failed, left such a
   group behind; the next run adopts it instead of making a second one.  (The Python dynamic
   SDK cannot report a partial failure, so this is how orphans are avoided.)
-* **ClientToken.** The create token is derived from the identity, the spec, and the IDs of the
-  groups the identity already owns.  It is therefore the same for every retry and every
-  re-run of the same creation (so the service deduplicates even before the group is visible),
-  and different for a later generation (a replacement of a finished job with the same spec
-  must not get the finished job back).
+* **ClientToken.** Each create, update and delete gets a new random token, which every retry
+  of that call reuses (so a lost answer never makes a second group); a create whose outcome
+  stayed unknown keeps its token for its next attempt in the same process.  A token derived from
+  the content would make the service replay an earlier operation's answer: the deleted group
+  of a destroyed stack, or an update that was already undone.  Across runs, adoption through
+  the owner tag (above) is what finds a group an interrupted create left behind.
 * **Cleanup.** A group that ends Failed or ScheduleFailed while being created is deleted
   before the error is raised, so nothing is left behind.
 """
@@ -21,14 +22,14 @@ rules that keep retries and re-runs safe:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import wire
-from .api_errors import GroupFailed
-from .client import EciClient
+from .api_errors import GroupFailed, ServerError, TransportError
+from .client import EciClient, new_client_token
 from .plan import Applied, Plan, plan
 from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec, revealed
 
@@ -49,12 +50,6 @@ def with_owner(spec: ContainerGroupSpec, identity: str) -> ContainerGroupSpec:
     data = revealed(spec)
     data["tags"] = {**(spec.tags or {}), OWNER_TAG: owner_value(identity)}
     return ContainerGroupSpec.model_validate(data, context={"allow_owner_tag": True})
-
-
-def create_token(identity: str, spec: ContainerGroupSpec, owned_ids: list[str]) -> str:
-    digest = wire.to_create_params(spec, "-")
-    text = json.dumps([identity, sorted(digest.items()), sorted(owned_ids)])
-    return "ecip-c-" + hashlib.sha256(text.encode()).hexdigest()[:48]
 
 
 def run_to_completion(spec: ContainerGroupSpec) -> bool:
@@ -81,9 +76,49 @@ def create(client: EciClient, spec: ContainerGroupSpec, identity: str, *, timeou
                 "adopting %s (%s), left behind by an earlier create of %s", obs.container_group_id, obs.status, identity
             )
             return Created(_wait_created(client, obs.container_group_id, spec, timeout), adopted=True)
-    token = create_token(identity, spec, [g.get("ContainerGroupId", "") for g in owned])
-    group_id = client.create_container_group(spec, client_token=token)
+    key = _unresolved.key(identity, spec)
+    token = _unresolved.token_for(key)
+    try:
+        group_id = client.create_container_group(spec, client_token=token)
+    except (TransportError, ServerError):
+        raise  # the outcome is unknown: the next attempt of this create sends the same token
+    except BaseException:
+        _unresolved.resolve(key)
+        raise
+    _unresolved.resolve(key)
     return Created(_wait_created(client, group_id, spec, timeout), adopted=False)
+
+
+class _UnresolvedCreates:
+    """ClientTokens of creates whose outcome is unknown in this process.
+
+    A create whose every retry lost its answer may have made a group that Describe does not list
+    yet, so the owner-tag lookup of the next attempt cannot find it.  That next attempt is the
+    same logical operation, so it reuses the token and the service returns the same group.  Once
+    an attempt gets an answer, the token is forgotten: a later create of the same spec (after a
+    destroy, say) is a new operation with a new token.  The key is a digest of the request kept
+    in memory only; the token sent is random and depends on nothing secret.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[str, str] = {}
+
+    @staticmethod
+    def key(identity: str, spec: ContainerGroupSpec) -> str:
+        params = sorted(wire.to_create_params(spec, "-").items())
+        return hashlib.sha256(repr((identity, params)).encode()).hexdigest()
+
+    def token_for(self, key: str) -> str:
+        with self._lock:
+            return self._tokens.setdefault(key, new_client_token())
+
+    def resolve(self, key: str) -> None:
+        with self._lock:
+            self._tokens.pop(key, None)
+
+
+_unresolved = _UnresolvedCreates()
 
 
 def _wait_created(client: EciClient, group_id: str, spec: ContainerGroupSpec, timeout: float) -> wire.Observed:

@@ -40,6 +40,7 @@ from .api_errors import (
     EciError,
     GroupFailed,
     IncorrectStatusError,
+    MalformedResponseError,
     NotFoundError,
     TransportError,
     WaitTimeout,
@@ -141,8 +142,20 @@ class EciClient:
     # the RPC call
     # ----------------------------------------------------------------------------------
 
-    def request(self, action: str, params: Mapping[str, str], *, client_token: str | None = None) -> dict[str, Any]:
-        """Call ``action`` with business ``params`` (RegionId is added), retrying what is safe."""
+    def request(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        client_token: str | None = None,
+        expect: Expect | None = None,
+    ) -> dict[str, Any]:
+        """Call ``action`` with business ``params`` (RegionId is added), retrying what is safe.
+
+        ``expect`` checks a 2xx answer's shape and returns what is wrong with it (or None); a
+        wrong shape is a :class:`MalformedResponseError`, retried a few times like a 5xx and
+        never read as an empty answer.
+        """
         business = {"RegionId": self.region_id, **params}
         if client_token is not None:
             business["ClientToken"] = client_token
@@ -150,7 +163,7 @@ class EciClient:
             v for k, v in business.items() if k.endswith(_SECRET_PARAM_SUFFIXES) and v
         )
         return retry_call(
-            lambda: self._send(action, business, secrets),
+            lambda: self._send(action, business, secrets, expect),
             self.retry,
             what=action,
             clock=self._clock,
@@ -159,7 +172,9 @@ class EciClient:
             stats=self.retry_stats,
         )
 
-    def _send(self, action: str, business: Mapping[str, str], secrets: Sequence[str]) -> dict[str, Any]:
+    def _send(
+        self, action: str, business: Mapping[str, str], secrets: Sequence[str], expect: Expect | None
+    ) -> dict[str, Any]:
         with self._stats_lock:
             self.calls[action] += 1
         if self.signature_version == "v1":
@@ -173,26 +188,42 @@ class EciClient:
             log.debug("%s: transport error %s", action, type(e).__name__)
             raise TransportError(type(e).__name__, _scrub(str(e) or type(e).__name__, secrets), action=action) from None
         elapsed = time.monotonic() - started
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
+        data = _json_object(response)
         if response.status_code >= 400:
-            code = str(data.get("Code") or data.get("code") or f"HTTP{response.status_code}")
-            message = _scrub(str(data.get("Message") or data.get("message") or response.reason_phrase), secrets)
+            body = data or {}
+            code = str(body.get("Code") or body.get("code") or f"HTTP{response.status_code}")
+            message = _scrub(str(body.get("Message") or body.get("message") or response.reason_phrase), secrets)
             cls = classify(code, response.status_code)
             err = cls(
                 code,
                 message,
-                request_id=data.get("RequestId"),
+                request_id=body.get("RequestId"),
                 status=response.status_code,
                 action=action,
-                retry_after=retry_after_seconds(response.headers.get("x-acs-retry-after")),
+                retry_after=retry_after_seconds(
+                    response.headers.get("x-acs-retry-after"), response.headers.get("retry-after")
+                ),
             )
             log.debug(
                 "%s: %s %s (%.0f ms, RequestId %s)", action, response.status_code, code, elapsed * 1000, err.request_id
             )
             raise err
+        if data is None:
+            raise MalformedResponseError(
+                "MalformedResponse",
+                f"the answer (HTTP {response.status_code}, {len(response.content)} bytes) is not a JSON object",
+                status=response.status_code,
+                action=action,
+            )
+        problem = expect(data) if expect is not None else None
+        if problem:
+            raise MalformedResponseError(
+                "MalformedResponse",
+                f"the answer (HTTP {response.status_code}) {problem}",
+                request_id=data.get("RequestId") if isinstance(data.get("RequestId"), str) else None,
+                status=response.status_code,
+                action=action,
+            )
         log.debug("%s: %s (%.0f ms, RequestId %s)", action, response.status_code, elapsed * 1000, data.get("RequestId"))
         return data
 
@@ -252,7 +283,7 @@ class EciClient:
         params.pop("RegionId")
         if dry_run:
             params["DryRun"] = "true"
-        data = self.request("CreateContainerGroup", params, client_token=client_token)
+        data = self.request("CreateContainerGroup", params, client_token=client_token, expect=_expect_group_id)
         return str(data["ContainerGroupId"])
 
     def describe_container_groups(
@@ -292,8 +323,8 @@ class EciClient:
             page = {**params, "Limit": "20"}
             if token:
                 page["NextToken"] = token
-            data = self.request("DescribeContainerGroups", page)
-            out.extend(data.get("ContainerGroups") or [])
+            data = self.request("DescribeContainerGroups", page, expect=_expect_groups)
+            out.extend(data["ContainerGroups"])
             token = data.get("NextToken") or ""
             if not token:
                 return out
@@ -309,10 +340,12 @@ class EciClient:
     def update_container_group(
         self, group_id: str, params: Mapping[str, str], *, client_token: str | None = None
     ) -> None:
+        """One UpdateContainerGroup; without ``client_token``, a new one (a new operation)."""
         self.request(
             "UpdateContainerGroup",
             {"ContainerGroupId": group_id, **params},
-            client_token=client_token or update_token(group_id, params),
+            client_token=client_token or new_client_token(),
+            expect=_expect_object,
         )
 
     def delete_container_group(self, group_id: str, *, client_token: str | None = None, force: bool = False) -> bool:
@@ -321,7 +354,9 @@ class EciClient:
         if force:
             params["Force"] = "true"
         try:
-            self.request("DeleteContainerGroup", params, client_token=client_token or f"ecip-del-{_h(group_id)}")
+            self.request(
+                "DeleteContainerGroup", params, client_token=client_token or new_client_token(), expect=_expect_object
+            )
         except NotFoundError:
             return False
         return True
@@ -349,7 +384,8 @@ class EciClient:
         self.request(
             "RestartContainerGroup",
             {"ContainerGroupId": group_id},
-            client_token=client_token or f"ecip-rst-{_h(group_id, str(time.time()))}",
+            client_token=client_token or new_client_token(),
+            expect=_expect_object,
         )
 
     def update_when_ready(
@@ -362,10 +398,12 @@ class EciClient:
         poll up front would only cost a Describe round per update.
         """
         deadline = self._clock() + timeout
-        token = client_token or update_token(group_id, params)
         while True:
             try:
-                self.update_container_group(group_id, params, client_token=token)
+                # One token per attempt that reaches the service: retries of a lost answer reuse
+                # it (inside request()), but an attempt the service refused with IncorrectStatus
+                # did nothing, and its token must not be able to replay that refusal.
+                self.update_container_group(group_id, params, client_token=client_token or new_client_token())
                 return
             except IncorrectStatusError as e:
                 if self._clock() >= deadline:
@@ -499,13 +537,52 @@ class EciClient:
         self.wait(group_id, lambda o: o is None, timeout=timeout, what="wait for deletion")
 
 
-def update_token(group_id: str, params: Mapping[str, str]) -> str:
-    """Deterministic per (group, exact change): a retried or re-run update is applied once."""
-    return "ecip-upd-" + _h(group_id, json.dumps(sorted(params.items())))
+def new_client_token() -> str:
+    """A ClientToken for one logical operation: random, so that two operations never share one.
+
+    A token derived from the request's content would make the service replay an earlier
+    operation's answer to a later operation with the same content (an image set back and forth,
+    a group re-created after a destroy), and, derived from parameters that carry passwords, it
+    would let anyone who sees it test guesses offline.  Retries of the same operation reuse it
+    (see :meth:`EciClient.request`); recovery across runs is the owner tag's job, not the token's.
+    """
+    return "ecip-" + uuid.uuid4().hex
 
 
-def _h(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (HTML from a proxy, truncated...)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+Expect = Callable[[dict[str, Any]], "str | None"]
+
+
+def _expect_object(data: dict[str, Any]) -> str | None:
+    return None
+
+
+def _expect_group_id(data: dict[str, Any]) -> str | None:
+    group_id = data.get("ContainerGroupId")
+    if not isinstance(group_id, str) or not group_id:
+        return "has no ContainerGroupId"
+    return None
+
+
+def _expect_groups(data: dict[str, Any]) -> str | None:
+    """A Describe answer must list its groups; only then does a missing ID mean "gone"."""
+    groups = data.get("ContainerGroups")
+    if not isinstance(groups, list):
+        return "has no ContainerGroups list"
+    if not all(isinstance(g, dict) and isinstance(g.get("ContainerGroupId"), str) for g in groups):
+        return "lists a container group without a ContainerGroupId"
+    token = data.get("NextToken")
+    if token is not None and not isinstance(token, str):
+        return "has a NextToken that is not a string"
+    return None
 
 
 def _utc_now() -> str:
@@ -537,4 +614,4 @@ def _resolve_endpoint(endpoint: str, transport: httpx.BaseTransport | None) -> t
     return endpoint.rstrip("/"), transport
 
 
-__all__ += ["EciError", "update_token"]
+__all__ += ["EciError", "new_client_token"]

@@ -3,15 +3,18 @@ failed creations, fresh tokens for a new generation, and plans that take effect 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 from emulated import emulated, spec, stored_spec
 
 from eci_provider import apply, wire
 from eci_provider.api_errors import GroupFailed, TransportError
-from eci_provider.client import RetryPolicy
+from eci_provider.client import EciClient, RetryPolicy
 from eci_provider.emulator import Faults
 from eci_provider.plan import applied_record, plan
-from eci_provider.spec import revealed
+from eci_provider.spec import ContainerGroupSpec, revealed
 
 ID = "proj/dev/web"
 
@@ -102,3 +105,68 @@ def test_update_applies_the_plan_and_waits_for_the_effect() -> None:
         assert stored.image_registry_credentials[0].password.get_secret_value() == "new-pw"  # type: ignore[index]
         assert stored.containers[0].image == "nginx:1.27"
         assert result.restart_counts["web"] == 1 and result.restart_counts["side"] == 0
+
+
+def _with_image(base: ContainerGroupSpec, image: str) -> ContainerGroupSpec:
+    data = revealed(base)
+    data["containers"][0]["image"] = image
+    return ContainerGroupSpec.model_validate(data, context={"allow_owner_tag": True})
+
+
+def _update_to(client: EciClient, gid: str, desired: ContainerGroupSpec) -> wire.Observed:
+    observed = wire.observe(client.describe_container_groups([gid])[0])
+    p = plan(desired, observed.spec, observed.status)
+    assert p.action == "update", p.summary()
+    return apply.update(client, gid, p, desired, applied_record(desired, "s"), timeout=10)
+
+
+def test_an_image_set_back_and_forth_is_applied_every_time() -> None:
+    """A → B → A → B: the third update has the same content as the first.  A token derived from
+    the content made the service replay the first answer, so nothing changed and the wait for
+    the effect ran into its timeout."""
+    with emulated("embedded", transition=0.02) as (client, emulator):
+        base = apply.with_owner(spec(), ID)
+        gid = apply.create(client, base, ID).observed.container_group_id
+        for image in ("nginx:1.26", "nginx:1.25", "nginx:1.26", "nginx:1.25"):
+            result = _update_to(client, gid, _with_image(base, image))
+            assert stored_spec(emulator, gid).containers[0].image == image
+            assert result.spec.containers[0].image == image
+        assert emulator.stats()["requests"]["UpdateContainerGroup"] == 4
+
+
+def test_the_same_spec_created_again_after_a_delete_is_a_new_group() -> None:
+    """`pulumi destroy` then `pulumi up`: the create must not get the deleted group's answer."""
+    with emulated("embedded") as (client, emulator):
+        desired = apply.with_owner(spec(), ID)
+        first = apply.create(client, desired, ID).observed.container_group_id
+        assert apply.delete(client, first)
+        second = apply.create(client, desired, ID)
+        assert not second.adopted and second.observed.container_group_id != first
+        assert live(emulator) == [second.observed.container_group_id]
+
+
+def test_a_lost_update_answer_is_retried_without_a_second_update() -> None:
+    with emulated("embedded", transition=0.02, faults=Faults(drop_update_response_rate=1.0)) as (client, emulator):
+        base = apply.with_owner(spec(), ID)
+        gid = apply.create(client, base, ID).observed.container_group_id
+        observed = wire.observe(client.describe_container_groups([gid])[0])
+        desired = _with_image(base, "nginx:1.26")
+        p = plan(desired, observed.spec, observed.status)
+        attempts: list[str] = []
+        real_send = client._send
+
+        def spy(action: str, business: Mapping[str, str], *rest: Any) -> dict[str, Any]:
+            if action == "UpdateContainerGroup":
+                attempts.append(business["ClientToken"])
+                if len(attempts) > 1:
+                    emulator.set_faults(drop_update_response_rate=0.0)  # only the first answer is lost
+            return real_send(action, business, *rest)
+
+        client._send = spy  # type: ignore[method-assign]
+        apply.update(client, gid, p, desired, applied_record(desired, "s"), timeout=10)
+        stats = emulator.stats()
+        assert stats["faults"]["drop_update_response"] == 1
+        assert stats["requests"]["UpdateContainerGroup"] == 2  # the lost one and its retry...
+        assert stored_spec(emulator, gid).containers[0].image == "nginx:1.26"
+        assert wire.observe(client.describe_container_groups([gid])[0]).restart_counts["web"] == 1  # ...applied once
+        assert len(attempts) == 2 and attempts[0] == attempts[1]  # one operation, one token

@@ -23,6 +23,7 @@ from eci_provider.api_errors import (
     AuthError,
     GroupFailed,
     InvalidRequestError,
+    MalformedResponseError,
     NotFoundError,
     ServerError,
     ThrottlingError,
@@ -360,7 +361,9 @@ def test_update_waits_through_incorrect_status() -> None:
     server = Server(script)
     client(server).update_when_ready("eci-1", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
     tokens = {p["ClientToken"] for a, p, _ in server.requests if a == "UpdateContainerGroup"}
-    assert state["updates"] == 2 and len(tokens) == 1
+    # The refused attempt did nothing, so the next one is sent under a token of its own: a
+    # service that remembered the refusal must not be able to replay it.
+    assert state["updates"] == 2 and len(tokens) == 2
 
 
 def test_update_of_a_ready_group_costs_one_call() -> None:
@@ -404,3 +407,73 @@ def test_concurrent_waits_share_batched_describes() -> None:
     assert sum(len(ids) for ids in calls) >= 25
     assert len(calls) <= 4, calls  # 25 waiters: two rounds of <= 20 ids, not 25 calls
     assert all(len(ids) <= 20 for ids in calls)
+
+
+# -- unreadable answers ----------------------------------------------------------------------
+
+
+def html(status: int = 200) -> httpx.Response:
+    return httpx.Response(
+        status, text="<html><body>502 Bad Gateway</body></html>", headers={"content-type": "text/html"}
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        html(),
+        httpx.Response(200, text='{"RequestId": "r", "ContainerGroups": [{"ContainerGr'),  # cut short
+        httpx.Response(200, json=["not", "an", "object"]),
+        httpx.Response(200, json={"RequestId": "r"}),  # no ContainerGroups at all
+        httpx.Response(200, json={"RequestId": "r", "ContainerGroups": [{"Status": "Running"}]}),
+    ],
+    ids=["html", "truncated", "array", "no-list", "no-id"],
+)
+def test_an_unreadable_describe_is_an_error_never_gone(answer: httpx.Response) -> None:
+    """Read as `{}` it was `[]`: the provider then reported a live group gone and Pulumi dropped
+    it from the state, an orphan.  It must be a typed error, retried a few times."""
+    server = Server(lambda action, params, n: answer)
+    c = client(server)
+    with pytest.raises(MalformedResponseError) as info:
+        c.describe_container_groups(["eci-1"])
+    assert info.value.action == "DescribeContainerGroups" and info.value.status == 200
+    assert "DescribeContainerGroups" in str(info.value) and "HTTP 200" in str(info.value)
+    assert len(server.requests) == RetryPolicy().malformed_max_attempts == 3
+    with pytest.raises(MalformedResponseError):
+        client(server).observe("eci-1")
+
+
+def test_a_create_answer_without_the_id_is_a_typed_error_not_a_key_error() -> None:
+    server = Server(lambda action, params, n: ok() if n < 3 else ok({"ContainerGroupId": "eci-1"}))
+    assert client(server).create_container_group(SPEC, client_token="tok") == "eci-1"  # recovered on the 3rd
+    tokens = {p["ClientToken"] for _, p, _ in server.requests}
+    assert tokens == {"tok"}  # retries of one operation share its token
+    with pytest.raises(MalformedResponseError, match=r"CreateContainerGroup: MalformedResponse.*ContainerGroupId"):
+        client(Server(lambda *a: ok())).create_container_group(SPEC, client_token="tok")
+
+
+def test_waiting_for_a_delete_does_not_succeed_on_an_unreadable_answer() -> None:
+    with pytest.raises(MalformedResponseError):
+        client(Server(lambda *a: html())).wait_deleted("eci-1", timeout=60)
+
+
+def test_a_malformed_answer_recovers_like_a_5xx() -> None:
+    server = Server(
+        lambda action, params, n: html() if n == 1 else ok({"ContainerGroups": [group("eci-1", "Running")]})
+    )
+    assert [g["ContainerGroupId"] for g in client(server).describe_container_groups(["eci-1"])] == ["eci-1"]
+
+
+def test_http_429_is_retried_after_its_retry_after_seconds() -> None:
+    t = FakeTime()
+    answers = [httpx.Response(429, text="slow down", headers={"Retry-After": "7"}), ok({"ContainerGroups": []})]
+    server = Server(lambda action, params, n: answers[n - 1])
+    assert client(server, t).describe_container_groups(["eci-1"]) == []
+    assert len(server.requests) == 2 and t.sleeps[0] >= 7.0
+
+
+@pytest.mark.parametrize("status", [505, 507, 520, 599])
+def test_every_5xx_is_retried(status: int) -> None:
+    server = Server(lambda action, params, n: html(status) if n == 1 else ok({"ContainerGroups": []}))
+    assert client(server).describe_container_groups(["eci-1"]) == []
+    assert len(server.requests) == 2

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 
 from .auth import Request
 from .errors import SEED_MESSAGES, ApiError, missing
-from .faults import DroppedResponse
+from .faults import DroppedResponse, MalformedAnswer
 from .service import ACTIONS
 
 if TYPE_CHECKING:
@@ -112,6 +112,13 @@ class App:
         except DroppedResponse:
             self._log(label[0], 0, "DroppedResponse", started)
             raise
+        except MalformedAnswer:
+            self._log(label[0], 200, "MalformedAnswer", started)
+            start_response(
+                "200 OK",
+                [("Content-Type", "text/html"), ("Content-Length", str(len(MalformedAnswer.BODY)))],
+            )
+            return [MalformedAnswer.BODY]
         except Exception:
             logger.exception("internal error while handling %s", label[0])
             status = 500
@@ -148,8 +155,12 @@ class App:
         emu.service.count(f"requests.{action}")
         self._inject(action)
         result = emu.service.call(action, auth.params)
-        if action == "CreateContainerGroup" and emu.injector.roll(emu.injector.faults.drop_create_response_rate):
-            emu.service.count("faults.drop_create_response")
+        drop_rate = {
+            "CreateContainerGroup": emu.injector.faults.drop_create_response_rate,
+            "UpdateContainerGroup": emu.injector.faults.drop_update_response_rate,
+        }.get(action, 0.0)
+        if emu.injector.roll(drop_rate):
+            emu.service.count(f"faults.drop_{'create' if action.startswith('Create') else 'update'}_response")
             raise DroppedResponse(action)
         return result
 
@@ -169,6 +180,9 @@ class App:
             if emu.injector.choice(("InternalError", "ServiceUnavailable")) == "InternalError":
                 raise ApiError("InternalError", _INTERNAL_ERROR)
             raise ApiError("ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
+        if emu.injector.roll(faults.malformed_response_rate):
+            emu.service.count("faults.malformed_response")
+            raise MalformedAnswer()
 
     def _admin(self, environ: dict[str, Any], path: str) -> dict[str, Any]:
         if environ["REQUEST_METHOD"].upper() != "GET":

@@ -73,6 +73,8 @@ _OPTIONS: dict[str, tuple[str, str, type]] = {
     "latency_seconds": ("faults", "latency_seconds", float),
     "latency": ("faults", "latency_seconds", float),
     "drop_create_response_rate": ("faults", "drop_create_response_rate", float),
+    "drop_update_response_rate": ("faults", "drop_update_response_rate", float),
+    "malformed_response_rate": ("faults", "malformed_response_rate", float),
     "visibility_delay_seconds": ("faults", "visibility_delay_seconds", float),
     "visibility_delay": ("faults", "visibility_delay_seconds", float),
     "schedule_failed_rate": ("faults", "schedule_failed_rate", float),

@@ -12,7 +12,13 @@ import random
 import threading
 from dataclasses import dataclass
 
-__all__ = ["DroppedResponse", "FaultInjector", "Faults"]
+__all__ = ["DroppedResponse", "FaultInjector", "Faults", "MalformedAnswer"]
+
+
+class MalformedAnswer(Exception):
+    """Answer HTTP 200 with an HTML page instead of running the action (no effect)."""
+
+    BODY = b"<html><head><title>502 Bad Gateway</title></head><body>upstream closed</body></html>"
 
 
 class DroppedResponse(Exception):
@@ -40,6 +46,11 @@ class Faults:
     latency_seconds: float = 0.0
     #: CreateContainerGroup commits, then the response is dropped (see :class:`DroppedResponse`).
     drop_create_response_rate: float = 0.0
+    #: UpdateContainerGroup commits, then the response is dropped.
+    drop_update_response_rate: float = 0.0
+    #: Instead of running the action, answer HTTP 200 with a body that is not the API's JSON (an
+    #: HTML page, as a proxy in the way might send): a client must not read it as "nothing".
+    malformed_response_rate: float = 0.0
     #: A new group is absent from DescribeContainerGroups for this long after its creation.
     visibility_delay_seconds: float = 0.0
     #: A new group goes Scheduling → ScheduleFailed instead of Pending.
@@ -48,7 +59,14 @@ class Faults:
     seed: int | None = 0
 
     def __post_init__(self) -> None:
-        for name in ("throttle_rate", "error_5xx_rate", "drop_create_response_rate", "schedule_failed_rate"):
+        for name in (
+            "throttle_rate",
+            "error_5xx_rate",
+            "drop_create_response_rate",
+            "drop_update_response_rate",
+            "malformed_response_rate",
+            "schedule_failed_rate",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
