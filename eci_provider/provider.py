@@ -31,6 +31,7 @@ Only glue lives here; decisions come from :mod:`eci_provider.plan`, cloud work f
 from __future__ import annotations
 
 import base64
+import difflib
 import os
 import secrets as _secrets
 import sys
@@ -394,7 +395,10 @@ class ContainerGroupProvider(ResourceProvider):
         try:
             desired = desired_spec(news)
         except Invalid as e:
-            return CheckResult(inputs, [CheckFailure(_canonical.top_field(p), f"{p}: {m}") for p, m in e.problems])
+            # No property name: the engine would print the property's whole value before the
+            # reason (`property containers value {[...]} has a problem`), burying the one field
+            # at fault; the reason names it by its full path.
+            return CheckResult(inputs, [CheckFailure("", f"{p}: {m}") for p, m in e.problems])
         secret_paths = key_paths(desired, news.get(SECRET_PATHS))
         old_inputs = _spec_inputs(_olds)
         before: ContainerGroupSpec | None = None
@@ -429,11 +433,10 @@ class ContainerGroupProvider(ResourceProvider):
         desired = desired_spec(news)
         p = self._plan(olds, desired, key_paths(desired, news.get(SECRET_PATHS) or []))
         name = news.get(IDENTITY, id_)
-        _log(f"{name} ({id_}): {p.summary()}")
-        for reason in p.reasons:
-            _log(f"  - {reason}")
-        for warning in p.warnings:
-            _log(f"  ! {warning}")
+        lines = [f"{name} ({id_}): {p.summary()}"]
+        lines += [f"  - {reason}" for reason in p.reasons]
+        lines += [f"  ! {warning}" for warning in p.warnings]
+        _log("\n".join(lines))
         if p.action == "noop":
             return DiffResult(changes=False)
         inputs_changed = _spec_inputs(olds) != spec_in
@@ -565,10 +568,7 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
         props.update(_copy(kwargs))
         unknown = sorted(k for k in props if k not in SPEC_FIELDS)
         if unknown:
-            raise TypeError(
-                f"ContainerGroup({resource_name!r}): unknown input(s) {', '.join(unknown)}; "
-                "see schema.json for the field names"
-            )
+            raise UnknownInputs(resource_name, unknown)
         _wrap_typed_secrets(props)
         found: _Found = []
         _find_outputs(props, (), found)
@@ -577,8 +577,31 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
         for key in (*OUTPUTS, SUMMARY):
             props.setdefault(key, None)
         secret_outputs = ["applied_secret_digests", "image_registry_credentials"]
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret_outputs))
+        # The structured plan and the redacted views are for tools (preview-comment); in
+        # `pulumi preview --diff` the one-line planned_change and the diagnostics say it all.
+        own = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs, hide_diffs=[PLAN, REDACTED])
+        opts = pulumi.ResourceOptions.merge(opts, own)
         super().__init__(ContainerGroupProvider(), resource_name, props, opts)
+
+
+class UnknownInputs(pulumi.RunError, TypeError):
+    """Inputs that are not ContainerGroupSpec fields, caught in the program before any call.
+
+    A ``pulumi.RunError``, so that the engine prints the message alone rather than a Python
+    traceback (a typo is a user's mistake, not a crash); a ``TypeError``, because that is what
+    a wrong keyword is in Python.
+    """
+
+    def __init__(self, resource_name: str, names: Sequence[str]) -> None:
+        hints = []
+        for name in names:
+            close = difflib.get_close_matches(name, SPEC_FIELDS, n=1)
+            hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        super().__init__(
+            f"ContainerGroup({resource_name!r}): unknown input(s) {', '.join(hints)}; "
+            "the inputs are the ContainerGroupSpec fields listed in schema.json"
+        )
+        self.names = tuple(names)
 
 
 def _copy(value: Any) -> Any:

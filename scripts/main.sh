@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
-# Fresh machine → the main job: `pulumi up` of the local stack, against the ECI emulator that
-# runs inside the provider process (no cloud account, no server), with a local file backend.
+# Fresh machine → the main job: a real `pulumi up` of the local stack, against the ECI emulator
+# embedded in the provider process (no cloud account, no server), with a local file backend.
+# A second run changes nothing, which the last step proves with `pulumi preview --expect-no-changes`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+step="setting up .venv"
+trap 'status=$?; [ $status -eq 0 ] || echo "main: failed while $step (exit $status)" >&2' EXIT
+
 bash scripts/setup.sh
-export PATH="$HOME/.pulumi/bin:$PATH"
-if ! command -v pulumi >/dev/null 2>&1; then
-  mkdir -p .pulumi-local
-  if ! (curl -fsSL --max-time 120 https://get.pulumi.com | sh) >.pulumi-local/install.log 2>&1 \
-      || ! command -v pulumi >/dev/null 2>&1; then
-    echo "main: the Pulumi CLI is not installed and could not be downloaded here (see .pulumi-local/install.log); install it (https://www.pulumi.com/docs/install/) and run this again" >&2
-    exit 3
-  fi
-fi
-mkdir -p .pulumi-local/state
-export PULUMI_BACKEND_URL="file://$PWD/.pulumi-local/state"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-local-stack-only}"
-export PULUMI_SKIP_UPDATE_CHECK=true
+step="building or locating the Pulumi CLI (scripts/install-pulumi.sh)"
+bash scripts/install-pulumi.sh >/dev/null
+# shellcheck source=scripts/pulumi-env.sh
+source scripts/pulumi-env.sh
 cd stacks
-pulumi stack select local --create --non-interactive
-pulumi up --yes --diff --non-interactive --stack local
+step="selecting the local stack"
+pulumi stack select local --create --non-interactive >/dev/null
+step="running pulumi up on the local stack"
+pulumi up --yes --non-interactive --stack local
+step="checking that a second run plans no changes"
+pulumi preview --expect-no-changes --non-interactive --stack local >/dev/null
+echo "main: a second pulumi preview plans no changes"
+step="printing the stack outputs"
 pulumi stack output --stack local

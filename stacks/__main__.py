@@ -4,11 +4,19 @@ Each replica is one ECI container group: an init container runs the database mig
 reads its configuration from a config-file volume, both serving containers have probes, and
 images come from a private registry whose password is a Pulumi secret.  Stacks differ only in
 config (Pulumi.<stack>.yaml): size, replica count, image tag, tags, and where the groups run.
+
+Three environment variables change the program for one run without touching a tracked file
+(``pulumi config set`` would rewrite Pulumi.<stack>.yaml); the README's "See it decide" uses them:
+
+* ``ECI_SHOP_IMAGE_TAG``: the release tag of the app and of its migration init container;
+* ``ECI_SHOP_NGINX_IMAGE``: the web container's image;
+* ``ECI_SHOP_REMOVE_TAGS``: comma-separated tag keys to leave out.
 """
 
 from __future__ import annotations
 
 import base64
+import os
 
 import pulumi
 
@@ -24,9 +32,13 @@ SIZES = {  # instance vCPU / GiB, and how it is shared between the containers
 }
 size = SIZES[config.get("size") or "small"]
 replicas = config.get_int("replicas") or 1
-image_tag = config.require("imageTag")
+image_tag = os.environ.get("ECI_SHOP_IMAGE_TAG") or config.require("imageTag")
+nginx_image = os.environ.get("ECI_SHOP_NGINX_IMAGE") or "nginx:1.27"
 registry = config.get("registryServer") or "registry.example.com"
-tags = {"app": "shop", "env": stack, **(config.get_object("tags") or {})}
+removed_tags = {key.strip() for key in os.environ.get("ECI_SHOP_REMOVE_TAGS", "").split(",")}
+tags = {
+    k: v for k, v in {"app": "shop", "env": stack, **(config.get_object("tags") or {})}.items() if k not in removed_tags
+}
 
 NGINX_CONF = """
 server {
@@ -82,7 +94,7 @@ def group(i: int) -> ContainerGroup:
             "containers": [
                 {
                     "name": "web",
-                    "image": "nginx:1.27",
+                    "image": nginx_image,
                     "cpu": web_cpu,
                     "memory": web_mem,
                     "ports": [{"port": 80}],

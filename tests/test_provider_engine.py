@@ -107,7 +107,9 @@ def test_check_reports_every_bad_field_without_calling_the_api(engine: Engine, s
     bad["containers"][0]["ports"] = [{"port": 0}]
     bad["tags"] = {f"k{i}": "v" for i in range(20)}  # 20 + the ownership tag = 21
     _, failures = engine.check("bad", {}, program_inputs("bad", bad))
-    assert {f["property"] for f in failures} >= {"containers"}
+    # The reason names the field by its full path; no property is given, because the engine
+    # would print that property's whole value in front of the reason.
+    assert all(not f.get("property") for f in failures)
     reasons = " ".join(f["reason"] for f in failures)
     assert "containers[0].ports[0].port" in reasons
     bad["containers"][0]["ports"] = [{"port": 80}]

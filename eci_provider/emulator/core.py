@@ -56,6 +56,10 @@ class Emulator:
         """Requests per action, groups ever created, faults injected, groups by status."""
         return self.service.stats()
 
+    def journal(self, since: int = 0) -> list[dict[str, Any]]:
+        """Accepted mutating calls with their decisions (see :meth:`Service.journal`)."""
+        return self.service.journal(since)
+
     def groups(self) -> list[dict[str, Any]]:
         """Every stored group including invisible ones, secrets masked."""
         return self.service.snapshot()

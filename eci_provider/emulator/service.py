@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .. import wire
-from ..spec import revealed
+from .. import rules, wire
+from ..spec import ContainerGroupSpec, revealed
 from . import describe, errors, updates
 from .config import EmulatorConfig
 from .errors import ApiError
@@ -38,6 +38,10 @@ _CREATE_EXTRA = frozenset({"RegionId", "ClientToken", "DryRun"}) | OWNER_PARAMS
 _UPDATE_EXTRA = frozenset({"RegionId", "ClientToken", "ContainerGroupId", "UpdateType"}) | OWNER_PARAMS
 _DELETE_PARAMS = frozenset({"RegionId", "ClientToken", "ContainerGroupId", "Force"}) | OWNER_PARAMS
 _RESTART_PARAMS = frozenset({"RegionId", "ClientToken", "ContainerGroupId"}) | OWNER_PARAMS
+
+
+def _api_names(sent: Mapping[str, Any]) -> list[str]:
+    return [rules.rule_of(ContainerGroupSpec, name).update_name or name for name in sent]
 
 
 def _check_params(params: Mapping[str, str], allowed: frozenset[str], action: str) -> None:
@@ -151,6 +155,7 @@ class Service:
         self.lifecycle.advance(g, now)
         self._save(tx, g)
         tx.incr("groups_created")
+        tx.record(now, "CreateContainerGroup", g.id, {"name": spec.name})
         return {"ContainerGroupId": g.id}
 
     def _describe(self, tx: Tx, params: Mapping[str, str], region: str, now: float) -> dict[str, Any]:
@@ -175,9 +180,22 @@ class Service:
         g = self._group(tx, params, region)
         if g.status not in MUTABLE:
             raise errors.incorrect_status(g.status, "UpdateContainerGroup")
-        plan = updates.plan_update(g.model(), sent, params.get("UpdateType") or None)
+        update_type = params.get("UpdateType") or None
+        plan = updates.plan_update(g.model(), sent, update_type)
         self.lifecycle.begin_update(g, now, revealed(plan.spec), plan.pending())
         self._save(tx, g)
+        tx.record(
+            now,
+            "UpdateContainerGroup",
+            g.id,
+            {
+                "update_type": update_type or updates.DEFAULT_UPDATE_TYPE,
+                "sent": sorted(_api_names(sent)),
+                "changed": [str(c) for c in plan.pending()["changed_params"]],
+                "restart_instance": plan.restart_instance,
+                "restart_containers": sorted(plan.restart_containers),
+            },
+        )
         return {}
 
     def _delete(self, tx: Tx, params: Mapping[str, str], region: str, now: float) -> dict[str, Any]:
@@ -186,6 +204,7 @@ class Service:
         g = self._group(tx, params, region)
         self.lifecycle.begin_delete(g, now, force)
         self._save(tx, g)
+        tx.record(now, "DeleteContainerGroup", g.id, {"force": force})
         return {}
 
     def _restart(self, tx: Tx, params: Mapping[str, str], region: str, now: float) -> dict[str, Any]:
@@ -195,6 +214,7 @@ class Service:
             raise errors.incorrect_status(g.status, "RestartContainerGroup")
         self.lifecycle.begin_restart(g, now)
         self._save(tx, g)
+        tx.record(now, "RestartContainerGroup", g.id, {})
         return {}
 
     # -- Python-only and admin hooks -----------------------------------------------------
@@ -245,6 +265,13 @@ class Service:
             "faults": {k.split(".", 1)[1]: v for k, v in counters.items() if k.startswith("faults.")},
             "groups": {"total": len(groups), "by_status": by_status},
         }
+
+    def journal(self, since: int = 0) -> list[dict[str, Any]]:
+        """Every accepted create, update, delete and restart, oldest first: what a test asks
+        when it must know which UpdateType was sent and what restarted, rather than infer it
+        from counters.  A ClientToken replay is not a new entry."""
+        with self.store.transaction() as tx:
+            return tx.journal(since)
 
     def count(self, name: str, by: int = 1) -> None:
         with self.store.transaction() as tx:

@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS client_tokens (
     PRIMARY KEY (action, region, token)
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    action TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
 """
 
 
@@ -171,6 +178,23 @@ class Tx:
             " VALUES (?, ?, ?, ?, ?, ?)",
             (action, region, token, params_hash, json.dumps(response), now + ttl),
         )
+
+    # -- journal ---------------------------------------------------------------------------
+    def record(self, at: float, action: str, group_id: str, detail: dict[str, Any]) -> None:
+        """Append one accepted mutating call (names and decisions only, never values)."""
+        self.conn.execute(
+            "INSERT INTO journal (at, action, group_id, detail) VALUES (?, ?, ?, ?)",
+            (at, action, group_id, json.dumps(detail, sort_keys=True)),
+        )
+
+    def journal(self, since: int = 0) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT seq, at, action, group_id, detail FROM journal WHERE seq > ? ORDER BY seq", (since,)
+        )
+        return [
+            {"seq": seq, "at": at, "action": action, "group_id": gid, **json.loads(detail)}
+            for seq, at, action, gid, detail in rows
+        ]
 
     # -- counters --------------------------------------------------------------------------
     def incr(self, name: str, by: int = 1) -> int:
