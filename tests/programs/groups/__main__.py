@@ -7,6 +7,14 @@ with ``pulumi.Output.secret`` (as a user's program would with a config secret). 
 are ``pulumi.ResourceOptions`` keyword arguments that tests need (``delete_before_replace``,
 ``ignore_changes``, ``custom_timeouts`` as a dict).  The tests rewrite the file between runs
 to change the program.
+
+Two other kinds of entry (``"kind"``) exist for comparisons and for values unknown at preview:
+
+* ``"trivial"``: the same inputs on a dynamic provider that only sleeps ``sleep`` seconds in
+  create, update and delete (the baseline of benchmarks/bench_engine.py);
+* ``"release"``: a dynamic resource with one input, ``version``, echoed as an output.  A spec
+  value ``{"$release": NAME, "format": "...{}..."}`` is that output formatted: unknown during a
+  preview in which the release changes, as any value computed from another resource is.
 """
 
 from __future__ import annotations
@@ -16,8 +24,66 @@ import os
 from typing import Any
 
 import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from eci_provider.provider import ContainerGroup
+
+
+class Sleeper(ResourceProvider):
+    """Echoes its inputs after sleeping: what a provider costs when it does no work of its own."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        import time
+        import uuid
+
+        time.sleep(self.seconds)
+        return CreateResult(uuid.uuid4().hex, props)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds = {k: v for k, v in olds.items() if k != "__provider"}
+        news = {k: v for k, v in news.items() if k != "__provider"}
+        return DiffResult(changes=olds != news)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        import time
+
+        time.sleep(self.seconds)
+        return UpdateResult(news)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        import time
+
+        time.sleep(self.seconds)
+
+
+class Trivial(Resource, module="bench", name="Trivial"):
+    def __init__(self, name: str, props: dict[str, Any], seconds: float, opts: pulumi.ResourceOptions) -> None:
+        super().__init__(Sleeper(seconds), name, props, opts)
+
+
+class Release(Resource, module="test", name="Release"):
+    version: pulumi.Output[str]
+
+    def __init__(self, name: str, version: str) -> None:
+        super().__init__(Sleeper(0.0), name, {"version": version})
+
+
+releases: dict[str, Release] = {}
+
+
+def resolved(value: Any) -> Any:
+    """``value`` with every ``{"$release": ...}`` replaced by that release's formatted output."""
+    if isinstance(value, dict) and "$release" in value:
+        fmt = value.get("format", "{}")
+        return releases[value["$release"]].version.apply(lambda v: fmt.format(v))
+    if isinstance(value, dict):
+        return {k: resolved(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolved(v) for v in value]
+    return value
 
 
 def marked(value: Any, paths: list[list[str | int]]) -> Any:
@@ -40,9 +106,13 @@ with open(os.environ["ECI_TEST_GROUPS"], encoding="utf-8") as f:
     declared = json.load(f)
 
 for entry in declared:
-    group = ContainerGroup(
-        entry["name"],
-        marked(entry["spec"], entry.get("secret_paths", [])),
-        options(entry.get("options", {})),
-    )
+    kind = entry.get("kind", "group")
+    if kind == "release":
+        releases[entry["name"]] = Release(entry["name"], entry["version"])
+        continue
+    spec = marked(resolved(entry["spec"]), entry.get("secret_paths", []))
+    if kind == "trivial":
+        Trivial(entry["name"], spec, float(entry.get("sleep", 0.0)), options(entry.get("options", {})))
+        continue
+    group = ContainerGroup(entry["name"], spec, options(entry.get("options", {})))
     pulumi.export(entry["name"], {"id": group.container_group_id, "status": group.status, "ip": group.intranet_ip})

@@ -1,0 +1,162 @@
+"""The provider under the real Pulumi engine, against the same engine with a trivial provider.
+
+Each figure is measured side by side in one run, on the same machine, with the same CLI:
+
+1. ``pulumi preview`` of an up-to-date stack of N groups (default 200): our provider against
+   the same program where every resource is a trivial dynamic provider with the same inputs
+   (its check is the SDK default, its diff a dict comparison).  Goal: at most 1.5×.
+2. ``pulumi up`` creating M groups (default 50) with emulator transitions of T seconds (default
+   1 s; a create takes 2 T: Scheduling, then Pending), against the same program whose provider
+   sleeps those 2 T in each create.  Same engine, same ``--parallel``: the Python SDK's
+   dynamic-provider server runs at most 4 calls at once, so both are bound by that.  Goal: at
+   most 1.3×.
+3. The state file size per group against the size of its inputs.
+
+Run: ``.venv/bin/python benchmarks/bench_engine.py [--preview-groups 200] [--up-groups 50]``
+(it builds or locates the CLI with scripts/install-pulumi.sh first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from real_engine import Project, Stack, Workspace, loopback, pulumi_bin
+
+NGINX_CONF = base64.b64encode(b"server { listen 80; location / { proxy_pass http://127.0.0.1:8080; } }").decode()
+
+
+def spec(i: int) -> dict[str, Any]:
+    """A realistic group: the web shop of stacks/ (init container, config file, probes, sidecar)."""
+    return {
+        "name": f"shop-{i}",
+        "cpu": 1,
+        "memory": 2,
+        "restart_policy": "Always",
+        "tags": {"app": "shop", "env": "bench", "replica": str(i)},
+        "volumes": [
+            {
+                "name": "nginx-conf",
+                "type": "ConfigFileVolume",
+                "config_file_volume": {"config_file_to_paths": [{"path": "default.conf", "content": NGINX_CONF}]},
+            },
+            {"name": "logs", "type": "EmptyDirVolume"},
+        ],
+        "init_containers": [{"name": "migrate", "image": "registry.example.com/shop/migrate:1.4", "commands": ["/m"]}],
+        "containers": [
+            {
+                "name": "web",
+                "image": "nginx:1.27",
+                "cpu": 0.25,
+                "memory": 0.5,
+                "ports": [{"port": 80}],
+                "volume_mounts": [{"name": "nginx-conf", "mount_path": "/etc/nginx/conf.d", "read_only": True}],
+                "readiness_probe": {"http_get": {"path": "/healthz", "port": 80}, "period_seconds": 5},
+                "liveness_probe": {"tcp_socket": {"port": 80}, "initial_delay_seconds": 5},
+            },
+            {
+                "name": "app",
+                "image": "registry.example.com/shop/app:1.4",
+                "cpu": 0.5,
+                "memory": 1,
+                "ports": [{"port": 8080}],
+                "environment_vars": [{"key": "SHOP_ENV", "value": "bench"}, {"key": "LOG_DIR", "value": "/var/log"}],
+                "volume_mounts": [{"name": "logs", "mount_path": "/var/log/shop"}],
+            },
+            {
+                "name": "logs",
+                "image": "fluent/fluent-bit:3.1",
+                "cpu": 0.25,
+                "memory": 0.5,
+                "volume_mounts": [{"name": "logs", "mount_path": "/var/log/shop", "read_only": True}],
+            },
+        ],
+    }
+
+
+def groups(n: int, kind: str = "group", sleep: float = 0.0) -> list[dict[str, Any]]:
+    out = []
+    for i in range(n):
+        entry: dict[str, Any] = {"name": f"shop-{i}", "spec": spec(i)}
+        if kind != "group":
+            entry.update(kind=kind, sleep=sleep)
+        out.append(entry)
+    return out
+
+
+def timed_previews(stack: Stack, repeat: int) -> float:
+    return statistics.median(stack.preview("--expect-no-changes").seconds for _ in range(repeat))
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preview-groups", type=int, default=200)
+    parser.add_argument("--up-groups", type=int, default=50)
+    parser.add_argument("--transition", type=float, default=1.0, help="emulator transition seconds (default 1)")
+    parser.add_argument("--repeat", type=int, default=3, help="previews timed per side (median)")
+    args = parser.parse_args(argv)
+    print(f"Pulumi CLI: {pulumi_bin()}")
+
+    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+        root = Path(tmp)
+        workspace = Workspace(root / "ws")
+
+        # 1. preview of an up-to-date stack
+        with loopback() as server:
+            ours = Project(workspace, root / "preview-ours").stack("ours", server.url)
+            ours.declare(groups(args.preview_groups))
+            setup = ours.up()
+            base = Project(workspace, root / "preview-trivial").stack("trivial", server.url)
+            base.declare(groups(args.preview_groups, "trivial"))
+            base.up()
+            t_ours = timed_previews(ours, args.repeat)
+            t_base = timed_previews(base, args.repeat)
+            state = ours.export()
+            inputs = [json.dumps(e["spec"], separators=(",", ":")) for e in groups(args.preview_groups)]
+        print(f"\n1. pulumi preview, {args.preview_groups} up-to-date groups (median of {args.repeat})")
+        print(f"   ours    {t_ours:7.2f} s   (setup: up in {setup.seconds:.1f} s)")
+        print(f"   trivial {t_base:7.2f} s")
+        print(f"   ratio   {ratio(t_ours, t_base)}   (goal <= 1.5x)")
+
+        # 3. state size (from the stack of 1.)
+        resources = [r for r in state["deployment"]["resources"] if r["type"].endswith("eci:ContainerGroup")]
+        per_group = statistics.mean(len(json.dumps(r, separators=(",", ":"))) for r in resources)
+        per_input = statistics.mean(len(text) for text in inputs)
+        print("\n3. state per group")
+        print(f"   state   {per_group:9.0f} bytes (the resource in `pulumi stack export`)")
+        print(f"   inputs  {per_input:9.0f} bytes (the spec as JSON)")
+        print(f"   ratio   {ratio(per_group, per_input)}")
+
+        # 2. up with real transitions
+        create_seconds = 2 * args.transition
+        with loopback(transition=args.transition) as server:
+            ours = Project(workspace, root / "up-ours").stack("up-ours", server.url)
+            ours.declare(groups(args.up_groups))
+            up_ours = ours.up()
+            base = Project(workspace, root / "up-trivial").stack("up-trivial", server.url)
+            base.declare(groups(args.up_groups, "trivial", create_seconds))
+            up_base = base.up()
+            calls = server.emulator.stats()["requests"]
+        inherent = args.up_groups * create_seconds / 4
+        each = f"{args.transition:g} s transitions ({create_seconds:g} s per create)"
+        print(f"\n2. pulumi up, {args.up_groups} creates, {each}")
+        print(f"   ours    {up_ours.seconds:7.2f} s   API calls: {json.dumps(dict(sorted(calls.items())))}")
+        print(f"   trivial {up_base.seconds:7.2f} s   (sleeps {create_seconds:g} s per create)")
+        print(f"   ratio   {ratio(up_ours.seconds, up_base.seconds)}   (goal <= 1.3x)")
+        print(f"   inherent at 4 at a time: {inherent:.1f} s; ours {ratio(up_ours.seconds, inherent)} of it")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
