@@ -217,7 +217,13 @@ def plan(
     it, write-only values are compared only where ``current`` carries them.  ``secret_paths``
     are extra paths (e.g. an environment variable value the user marked secret) whose values
     must never be shown; typed secrets are masked anyway.
+
+    Both specs must be :class:`ContainerGroupSpec` instances: the planner relies on validated,
+    typed values, so plain data is refused with a ``TypeError`` rather than misread.
     """
+    _require_spec("desired", desired)
+    if current is not None:
+        _require_spec("current", current)
     if current is None:
         created = Explanation("no container group exists yet: create it")
         return Plan("create", explained=(created,), notes=_rounding_notes(desired))
@@ -272,6 +278,15 @@ def plan(
         ]
         return _replace(desired, replace_paths, changes, reasons, notes)
     return _update(desired, current, dc, cc, changes, notes, status)
+
+
+def _require_spec(name: str, value: object) -> None:
+    """Refuse anything but a validated spec, saying how to get one (a dict is the usual mistake)."""
+    if not isinstance(value, ContainerGroupSpec):
+        raise TypeError(
+            f"plan(): {name} must be a ContainerGroupSpec, not {type(value).__name__}; validate plain data "
+            f"into ContainerGroupSpec first: ContainerGroupSpec.model_validate(data)"
+        )
 
 
 def region_move(old_region: str | None, new_region: str | None) -> Plan | None:

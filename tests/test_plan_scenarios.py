@@ -536,3 +536,13 @@ def test_region_move_is_a_replacement() -> None:
     assert p.reasons == (
         "region_id: cn-hangzhou → cn-beijing — a group lives in one region, so it is recreated in the new one",
     )
+
+
+@pytest.mark.parametrize("which", ["desired", "current", "desired, nothing observed"])
+def test_plain_dicts_are_refused_with_how_to_validate(which: str) -> None:
+    data = {"name": "web", "containers": [{"name": "web", "image": "nginx"}]}
+    spec = ContainerGroupSpec.model_validate(data)
+    args = {"desired": (data, spec), "current": (spec, data), "desired, nothing observed": (data, None)}[which]
+    name = which.split(",")[0]
+    with pytest.raises(TypeError, match=rf"{name} must be a ContainerGroupSpec, not dict.*model_validate"):
+        plan(*args, "Running")  # type: ignore[arg-type]
