@@ -142,7 +142,7 @@ def _load_spec(source: str) -> ContainerGroupSpec:
     try:
         return ContainerGroupSpec.model_validate(data)
     except ValidationError as e:
-        raise Findings(f"{_label(source)}: {format_errors(e)}") from None
+        raise Findings(f"{_label(source)}: {format_errors(e, data)}") from None
 
 
 # -- commands --------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ CONFIG_FILE_MAX_BYTES = 32 * 1024
 CONFIG_VOLUME_MAX_CONTENT = 60 * 1024
 
 _NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-_ENV_KEY_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: Environment variable keys (``eci_provider.errors.PATTERNS`` says it in words for error messages).
+ENV_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _SAFE_SYSCTLS = ("net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start")
 
 Command = Annotated[str, StringConstraints(max_length=256)]
@@ -67,6 +68,16 @@ def _problems(items: list[tuple[str, str]]) -> PydanticCustomError:
     """
     text = "; ".join(f"{p}: {m}" if p else m for p, m in items)
     return PydanticCustomError("spec_rule", "{text}", {"text": text, "problems": items})
+
+
+def _bad_value(message: str) -> PydanticCustomError:
+    """A field's value breaks a rule; ``message`` is a predicate on it ("must be an IP address").
+
+    Its own error type lets :mod:`eci_provider.errors` put the offending value in front of the
+    message where that may be shown (never for a secret field), and keeps pydantic's
+    "Value error, " out of it.
+    """
+    return PydanticCustomError("spec_value", "{text}", {"text": message})
 
 
 _T = TypeVar("_T")
@@ -138,7 +149,7 @@ class FieldRef(_Model):
 
 
 class EnvironmentVar(_Model):
-    key: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=_ENV_KEY_RE)] = field(
+    key: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ENV_KEY_PATTERN)] = field(
         "Key", "Variable name: 1-128 letters, digits and underscores, not starting with a digit.", default=...
     )
     value: Annotated[str, StringConstraints(max_length=256)] | None = field(
@@ -234,7 +245,7 @@ class ContainerSecurityContext(_Model):
     @classmethod
     def _only_true(cls, v: bool | None, info: ValidationInfo) -> bool | None:
         if v is False and not _observed(info):
-            raise ValueError("only true is supported (seed 001); leave it unset instead")
+            raise _bad_value("only true is supported (seed 001); leave it unset instead")
         return v
 
 
@@ -414,9 +425,7 @@ class Container(_ContainerBase):
                 if any(getattr(self, f"lifecycle_{hook}_handler_{a}") is not None for a in attrs)
             ]
             if len(kinds) > 1:
-                problems.append(
-                    (f"lifecycle_{hook}_handler_*", f"set one handler kind, not {' and '.join(kinds)} (pod semantics)")
-                )
+                problems.append((f"lifecycle_{hook}_handler_*", f"set one handler kind, not {' and '.join(kinds)}"))
             if "http_get" in kinds and getattr(self, f"lifecycle_{hook}_handler_http_get_port") is None:
                 problems.append((f"lifecycle_{hook}_handler_http_get_port", "required for an HTTP GET hook"))
             if "tcp_socket" in kinds and getattr(self, f"lifecycle_{hook}_handler_tcp_socket_port") is None:
@@ -466,16 +475,16 @@ class ConfigFileToPath(_Model):
         try:
             decoded = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError):
-            raise ValueError("must be valid Base64 (seed 001)") from None
+            raise _bad_value("must be Base64-encoded (seed 001)") from None
         if len(decoded) > CONFIG_FILE_MAX_BYTES:
-            raise ValueError(f"decoded size {len(decoded)} bytes exceeds 32 KB per file (seed 001)")
+            raise _bad_value(f"is {len(decoded)} bytes once decoded; at most 32 KB per file are allowed (seed 001)")
         return v
 
     @field_validator("mode")
     @classmethod
     def _octal(cls, v: int | None) -> int | None:
         if v is not None and any(d in "89" for d in str(v)):
-            raise ValueError("write the mode as octal digits, e.g. 644 (seed 001)")
+            raise _bad_value("must be written in octal digits (0-7), e.g. 644 (seed 001)")
         return v
 
 
@@ -519,7 +528,7 @@ class EmptyDirVolume(_Model):
         if v is None:
             return v
         if v.lower() not in canonical:
-            raise ValueError('must be "", Memory or LocalRaid0')
+            raise _bad_value('must be "", Memory or LocalRaid0')
         return canonical[v.lower()]
 
 
@@ -536,6 +545,7 @@ class FlexVolume(_Model):
         try:
             json.loads(v)
         except ValueError:
+            # A plain error, so that the value is never shown: driver options may carry keys.
             raise ValueError('must be a JSON object, e.g. {"volumeId": "d-..."} (seed 001)') from None
         return v
 
@@ -625,7 +635,7 @@ class ImageRegistryCredential(_Model):
     @classmethod
     def _no_scheme(cls, v: str, info: ValidationInfo) -> str:
         if not _observed(info) and v.lower().startswith(("http://", "https://")):
-            raise ValueError("write the registry address without http:// or https:// (seed 000)")
+            raise _bad_value("must be the registry address without http:// or https:// (seed 000)")
         return v
 
 
@@ -651,7 +661,7 @@ class HostAlias(_Model):
             try:
                 ipaddress.ip_address(v)
             except ValueError:
-                raise ValueError("must be an IP address") from None
+                raise _bad_value("must be an IP address") from None
         return v
 
 
@@ -671,8 +681,17 @@ class PodSecurityContext(_Model):
         if v and not _observed(info):
             bad = [s.name for s in v if s.name not in _SAFE_SYSCTLS]
             if bad:
-                raise ValueError(f"{', '.join(bad)} is not a safe sysctl; use host_security_context (seed 001)")
+                raise _bad_value(
+                    f"{', '.join(bad)} {'is not a safe sysctl' if len(bad) == 1 else 'are not safe sysctls'}; "
+                    f"safe ones are {', '.join(_SAFE_SYSCTLS)}; put others in host_security_context (seed 001)"
+                )
         return v
+
+
+_UNSAFE_ALLOWED = (
+    "allowed: kernel.shm* (but not kernel.shm_rmid_forced), kernel.msg*, kernel.sem, fs.mqueue.*, "
+    "net.* (but not net.ipv4.tcp_syncookies nor the safe sysctls) (seed 001)"
+)
 
 
 def _unsafe_sysctl_allowed(name: str) -> bool:
@@ -699,7 +718,8 @@ class HostSecurityContext(_Model):
         if v and not _observed(info):
             bad = [s.name for s in v if not _unsafe_sysctl_allowed(s.name)]
             if bad:
-                raise ValueError(f"{', '.join(bad)} is not allowed here (seed 001 lists the allowed names)")
+                verb = "is" if len(bad) == 1 else "are"
+                raise _bad_value(f"{', '.join(bad)} {verb} not allowed here; {_UNSAFE_ALLOWED}")
         return v
 
 
@@ -969,8 +989,9 @@ class ContainerGroupSpec(_Model):
     @classmethod
     def _name_rule(cls, v: str, info: ValidationInfo) -> str:
         if not _observed(info) and not (2 <= len(v) <= 128 and _NAME_RE.match(v)):
-            raise ValueError(
-                "2-128 characters of lowercase letters, digits and '-', not starting or ending with '-' (seed 001)"
+            raise _bad_value(
+                "must be 2-128 characters of lowercase letters, digits and '-', not starting or ending with '-' "
+                "(seed 001)"
             )
         return v
 
@@ -982,12 +1003,12 @@ class ContainerGroupSpec(_Model):
             out: dict[str, Any] = {}
             for i, item in enumerate(v):
                 if not isinstance(item, dict):
-                    raise ValueError(f"tags[{i}]: expected {{Key, Value}}")
+                    raise _problems([(f"[{i}]", "must be an object with Key and Value")])
                 key = item.get("Key", item.get("key"))
                 if key is None:
-                    raise ValueError(f"tags[{i}]: Key is required")
+                    raise _problems([(f"[{i}].key", "required")])
                 if key in out:
-                    raise ValueError(f"tags[{i}]: duplicate key {key!r}")
+                    raise _problems([(f"[{i}].key", f"duplicate key {key!r}")])
                 value = item.get("Value", item.get("value"))
                 out[key] = "" if value is None else value
             return out

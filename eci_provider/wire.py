@@ -22,6 +22,7 @@ import annotated_types
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from . import rules
+from .errors import describe
 from .rules import Inline
 from .spec import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
 
@@ -256,7 +257,7 @@ def decode_update_params(params: Mapping[str, str]) -> dict[str, Any]:
             first = e.errors()[0]
             loc = ".".join(str(x) for x in first["loc"])
             raise WireError(
-                "InvalidParameter", f"{rule.update_name}{'.' + loc if loc else ''}: {first['msg']}"
+                "InvalidParameter", f"{rule.update_name}{'.' + loc if loc else ''}: {describe(first)}"
             ) from None
     return out
 

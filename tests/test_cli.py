@@ -40,7 +40,20 @@ def test_validate_names_bad_fields(tmp_path: Path, capsys: pytest.CaptureFixture
     )
     assert main(["validate", str(f)]) == 1
     err = capsys.readouterr().err
-    assert "containers[0].ports[0].port" in err and "pw-SECRET" not in err
+    assert "containers[web].ports[0].port: 0 must be at least 1" in err and "pw-SECRET" not in err
+
+
+def test_validate_writes_messages_for_people(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "s.json"
+    env = [{"key": "MY-VAR", "value": "pw-SECRET"}]
+    f.write_text(json.dumps(SPEC | {"containers": [{"name": "web", "image": "nginx", "environment_vars": env}]}))
+    assert main(["validate", str(f)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "containers[web].environment_vars[0].key: 'MY-VAR' must start with a letter or _ and contain only "
+        "letters, digits and _"
+    ) in err
+    assert "pattern" not in err and "Value error" not in err and "pw-SECRET" not in err
 
 
 def test_encode_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from .. import rules
-from ..errors import flatten_errors
+from ..errors import REQUIRED, flatten_errors
 from ..spec import ContainerGroupSpec
 
 Mode = Literal["create", "update"]
@@ -150,7 +150,7 @@ def from_validation(exc: ValidationError, mode: Mode = "create") -> ApiError:
     """
     problems = flatten_errors(exc)
     for path, msg in problems:
-        if msg == "Field required":
+        if msg == REQUIRED:
             return missing(api_path(path, mode))
     for path, msg in problems:
         code = _code_for(path, msg)
@@ -188,6 +188,6 @@ def from_update_decode(message: str) -> ApiError:
     if field is None:
         return ApiError("InvalidParameter", message)
     snake = field + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in rest)
-    if m.group("msg") == "Field required":
+    if m.group("msg") == REQUIRED:
         return missing(api_path(snake, "update"))
     return invalid(api_path(snake, "update"), m.group("msg"))
