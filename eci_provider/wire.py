@@ -6,7 +6,7 @@ Create, on Update, and in Describe); the codec holds no per-field tables.
 Encoding conventions, chosen to match the official Python SDK byte for byte except booleans:
 lists are ``Name.N`` (1-based), structs ``Name.Sub``, floats keep ``.0`` (``str(2.0)``), and
 booleans are spelled ``true``/``false`` as in the API reference (the SDK sends Python's
-``True``/``False``; the service is case-insensitive, see aliyun_protocol.md §6).
+``True``/``False``; the service is case-insensitive).
 """
 
 from __future__ import annotations

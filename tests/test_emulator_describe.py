@@ -125,7 +125,7 @@ def test_element_runtime_facts(api: Api) -> None:
     spec["containers"][0]["environment_var_hide"] = True
     group = api.group(api.create(spec))
     assert group is not None
-    assert (group["Cpu"], group["Memory"]) == (2.0, 4.0)  # rounded up (eci_semantics §6)
+    assert (group["Cpu"], group["Memory"]) == (2.0, 4.0)  # rounded up (ECI instance specifications)
     assert (group["VSwitchId"], group["InstanceType"]) == ("vsw-a", "ecs.c6.large")
     assert group["ZoneId"].startswith("cn-hangzhou-") and group["SecurityGroupId"] and group["VpcId"].startswith("vpc-")
     assert group["IntranetIp"] == "172.16.5.5" and group["InternetIp"] and group["EniInstanceId"].startswith("eni-")

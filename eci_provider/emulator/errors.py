@@ -1,7 +1,7 @@
 """API errors of the emulator, and how spec validation failures map onto ECI error codes.
 
 Every failure an action can produce is an :class:`ApiError`; the WSGI layer renders it as the
-error body of aliyun_protocol.md §5.  Messages name the offending parameter in API spelling
+error body Alibaba Cloud documents for its RPC APIs.  Messages name the offending parameter in API spelling
 (``Container.1.Port.1.Port``) so a client bug is easy to find, and never echo a value: a
 rejected registry password must not come back in an error body or a log line.
 """
@@ -31,7 +31,7 @@ _STATUS: dict[str, int] = {
     "ServiceUnavailable": 503,
 }
 
-#: Fixed messages from the seeds' error tables (seed 001 and seed 004).
+#: Fixed messages from the error tables of the CreateContainerGroup and UpdateContainerGroup API references.
 SEED_MESSAGES: dict[str, str] = {
     "InvalidParameter.CPU.Memory": "The specified cpu and memory are not allowed",
     "InvalidParameter.DuplicatedName": "The container group include containers with duplicate names.",
@@ -144,7 +144,7 @@ def _code_for(path: str, message: str) -> str:
 def from_validation(exc: ValidationError, mode: Mode = "create") -> ApiError:
     """The API error for a spec that fails validation.
 
-    The spec models embed the seed code in the message of the cross-field rules that have one
+    The spec models embed the API's error code in the message of the cross-field rules that have one
     (duplicate names, the vCPU/memory envelope); those codes win.  A missing required field is
     ``MissingParameter``; anything else is ``InvalidParameter`` naming the first bad field.
     """
