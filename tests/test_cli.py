@@ -124,7 +124,7 @@ def test_validate_exit_2_wins_over_findings(tmp_path: Path, capsys: pytest.Captu
     assert main(["validate", str(invalid)]) == 1
 
 
-@pytest.mark.parametrize("command", ["validate", "encode"])
+@pytest.mark.parametrize("command", ["validate", "encode", "preview-comment"])
 def test_deeply_nested_json_is_one_line(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     deep = tmp_path / "deep.json"
     deep.write_text('{"name": ' + "[" * 100_000 + "]" * 100_000 + "}")
