@@ -1,4 +1,4 @@
-"""Canonical forms: update-model.md §6 as plain nested values that compare with ``==``.
+"""Canonical forms: the normalisation of docs/update-rules.md as plain nested values that compare with ``==``.
 
 A spec becomes nested dicts and tuples, so comparing two whole groups is mostly dict equality
 done in C; the planner only walks into the few top-level fields that differ, to explain them.
@@ -272,7 +272,7 @@ def _canon_model(model: BaseModel, path: str, ctx: _Ctx, top: bool = False) -> d
 
 
 def _tolerances(spec: ContainerGroupSpec, out: dict[str, Any]) -> None:
-    """vCPU/memory pairs the service rounds up match what it provisions (SPEC, §6)."""
+    """vCPU/memory pairs the service rounds up match what it provisions (ECI instance specifications)."""
     try:
         rounding = spec.cpu_memory_rounding()
     except _resources.SpecOutOfRange:

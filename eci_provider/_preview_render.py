@@ -17,10 +17,9 @@ from .preview import IMPACTS, GroupReport, Report, Row
 FOOTER = (
     "Rebuilt by eci-provider preview-comment from pulumi preview --json, with the planner the provider runs "
     "(rules: docs/update-rules.md). Secrets are shown as [secret]. Status is as last seen by Pulumi "
-    "(refresh to update it). Rule sources: seed 001, 003 and 004 are Alibaba's CreateContainerGroup, "
-    "DescribeContainerGroups and UpdateContainerGroup references; meta is Alibaba's API metadata; "
-    "update-model is the project's update model; interpretation marks our reading where the references "
-    "are silent."
+    "(refresh to update it). Each rule names its source: an Alibaba Cloud document (the CreateContainerGroup, "
+    "DescribeContainerGroups or UpdateContainerGroup API reference, the Alibaba Cloud API metadata, the ECI "
+    "instance specifications), or docs/update-rules.md (interpretation) where those are silent."
 )
 _RESTART = {"update-none": "none", "update-containers": "containers", "update-instance": "instance"}
 

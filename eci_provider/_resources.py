@@ -1,17 +1,18 @@
 """The vCPU/memory envelope of an ECI instance, and how the service rounds a request.
 
-Source: eci_semantics.md §6 (SPEC page): "If your specified vCPU and memory do not match a
-supported ECI specification, the system automatically rounds them up to the nearest supported
-specification."  Only the table supported in every region is known; some regions have more
-pairs (for example 8 vCPU / 14 GiB), so a region may round to a *smaller* pair than we predict.
-That is why the planner accepts any observed pair between the request and our prediction.
+Source: ECI instance specifications (vCPU and memory), an Alibaba Cloud user guide page: "If
+your specified vCPU and memory do not match a supported ECI specification, the system
+automatically rounds them up to the nearest supported specification."  Only the table supported
+in every region is known; some regions have more pairs (for example 8 vCPU / 14 GiB), so a region
+may round to a *smaller* pair than we predict.  That is why the planner accepts any observed pair
+between the request and our prediction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: vCPU → supported memory sizes (GiB), supported in all regions (SPEC, 2026-06).
+#: vCPU → supported memory sizes (GiB), supported in all regions (ECI instance specifications, 2026-06).
 SPEC_TABLE: dict[float, tuple[float, ...]] = {
     0.25: (0.5, 1),
     0.5: (1, 2),
@@ -47,8 +48,8 @@ def round_up(cpu: float, memory: float) -> Rounding:
 
     The vCPU is rounded up to the next row of the table; memory is then rounded up inside that
     row.  Memory above the row's maximum is rejected rather than moved to a larger vCPU size:
-    the envelope is "at most 64 vCPU, with the memory range for that size" (interpretation,
-    chosen so that a typo fails at preview instead of silently doubling the bill).
+    the envelope is "at most 64 vCPU, with the memory range for that size" (docs/update-rules.md,
+    interpretation "size-envelope": a typo fails at preview instead of silently doubling the bill).
     """
     if cpu <= 0 or memory <= 0:
         raise SpecOutOfRange("vCPU and memory must be positive")
@@ -74,7 +75,7 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-#: eci_semantics.md §6: "Default when nothing is specified: 2 vCPU / 4 GiB".
+#: ECI instance specifications: "Default when nothing is specified: 2 vCPU / 4 GiB".
 DEFAULT_SIZE = (2.0, 4.0)
 
 
@@ -83,7 +84,8 @@ def instance_size(cpu: float | None, memory: float | None, sums: tuple[float, fl
 
     Both set: the service's rounding.  Otherwise the missing value comes from the containers'
     sums (``sums``), and the smallest table pair covering both is chosen; with nothing
-    requested at all, the documented default.  This is one interpretation, used by both the
+    requested at all, the documented default.  This is one interpretation ("instance-size" in
+    docs/update-rules.md), used by both the
     planner (a container change that alters it resizes, so restarts, the instance) and the
     emulator, so that the two cannot disagree about it.
     """

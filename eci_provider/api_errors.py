@@ -1,7 +1,7 @@
 """Typed errors of the ECI API, decoded from the documented error body.
 
 ``{"RequestId", "HostId", "Code", "Message", "Recommend"}`` with HTTP 4xx/5xx
-(aliyun_protocol.md §5).  The class tells the caller what to do: retry it, wait and retry it,
+(Alibaba Cloud's documented error response).  The class tells the caller what to do: retry it, wait and retry it,
 treat it as done, or give up.
 """
 

@@ -148,7 +148,7 @@ class EmptyDirVolumeArgs(TypedDict, total=False):
     size_limit: pulumi.Input[str]
     """Size limit with a unit, e.g. 256Mi."""
     enable: pulumi.Input[bool]
-    """2019 edition switch (seed 000); not in the current API."""
+    """2019 edition switch (CreateContainerGroup API reference (2019 edition)); not in the current API."""
 
 
 class ConfigFileVolumeArgs(TypedDict, total=False):
@@ -207,7 +207,7 @@ class ContainerArgs(TypedDict, total=False):
     ports: pulumi.Input[Sequence[pulumi.Input[PortArgs]]]
     """Exposed ports (at most 100)."""
     volume_mounts: pulumi.Input[Sequence[pulumi.Input[VolumeMountArgs]]]
-    """Volumes to mount (at most 16, seed 000)."""
+    """Volumes to mount (at most 16, CreateContainerGroup API reference (2019 edition))."""
     security_context: pulumi.Input[ContainerSecurityContextArgs]
     """Container security context."""
     termination_message_path: pulumi.Input[str]
@@ -292,7 +292,7 @@ class InitContainerArgs(TypedDict, total=False):
     ports: pulumi.Input[Sequence[pulumi.Input[PortArgs]]]
     """Exposed ports (at most 100)."""
     volume_mounts: pulumi.Input[Sequence[pulumi.Input[VolumeMountArgs]]]
-    """Volumes to mount (at most 16, seed 000)."""
+    """Volumes to mount (at most 16, CreateContainerGroup API reference (2019 edition))."""
     security_context: pulumi.Input[ContainerSecurityContextArgs]
     """Container security context."""
     termination_message_path: pulumi.Input[str]
@@ -307,7 +307,7 @@ class VolumeArgs(TypedDict, total=False):
     name: Required[pulumi.Input[str]]
     """Volume name, unique in the group."""
     type: Required[pulumi.Input[Literal["EmptyDirVolume", "NFSVolume", "ConfigFileVolume", "FlexVolume", "HostPathVolume", "DiskVolume"]]]
-    """Volume type (required, seed 000)."""
+    """Volume type (required, CreateContainerGroup API reference (2019 edition))."""
     nfs_volume: pulumi.Input[NFSVolumeArgs]
     """NFS settings."""
     config_file_volume: pulumi.Input[ConfigFileVolumeArgs]

@@ -1,94 +1,210 @@
-"""The ``eci-provider`` command line."""
+"""The eci-provider command line.
+
+The error contract lives here, once: a user mistake (a bad flag value, a file that cannot be
+read, input that is not what the command reads) raises :class:`UsageError` or
+:class:`InputError`, and :func:`main` turns it into one line on stderr,
+``eci-provider <command>: <file or flag>: <problem>``, and exit status 2.  Problems found *in*
+a spec are :class:`Findings` (exit status 1).  Only a bug in this program shows a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
+import re
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
 from .errors import format_errors
 from .spec import ContainerGroupSpec
 
+if TYPE_CHECKING:
+    from .emulator import EmulatorConfig, RunningServer
 
-def _load_spec(path: str) -> ContainerGroupSpec:
-    text = sys.stdin.read() if path == "-" else Path(path).read_text()
-    return ContainerGroupSpec.model_validate(json.loads(text))
+#: Exit statuses: the same for every command, documented in ``--help`` and the README.
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+EXIT_STATUS_HELP = (
+    "exit status: 0 ok; 1 findings (an invalid spec) or a --fail-on condition met; "
+    "2 bad usage or unreadable input (2 wins when both happen in one run)"
+)
+STDIN = "-"
+
+
+class CliError(Exception):
+    """A user mistake, reported as one line naming ``subject`` (a file or a flag), exit status 2."""
+
+    status = EXIT_USAGE
+
+    def __init__(self, subject: str, problem: str) -> None:
+        super().__init__(subject, problem)
+        self.subject = subject
+        self.problem = problem
+
+    def __str__(self) -> str:
+        line = f"{self.subject}: {self.problem}" if self.subject else self.problem
+        return " ".join(line.split())  # one line, whatever the underlying library wrote
+
+
+class UsageError(CliError):
+    """A flag or argument that is wrong in itself (out of range, or refused by the system)."""
+
+
+class InputError(CliError):
+    """An input that cannot be read, or is not the kind of document the command reads."""
+
+
+class Findings(Exception):
+    """Problems found in a spec that was read: exit status 1, one line per problem."""
+
+    status = EXIT_FINDINGS
+
+
+class _ParseError(UsageError):
+    """argparse's own complaint, raised instead of printed so that :func:`main` reports it."""
+
+    def __init__(self, prog: str, problem: str) -> None:
+        super().__init__("", problem)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _ParseError(self.prog, f"{message} (see {self.prog} --help)")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default, unless its help already speaks of it or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if "default" in text or default is None or default is argparse.SUPPRESS or isinstance(default, bool):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _report(prog: str, error: Exception) -> None:
+    print(f"{prog}: {error}", file=sys.stderr)
+
+
+# -- reading inputs --------------------------------------------------------------------------
+
+
+def _label(source: str) -> str:
+    return "stdin" if source == STDIN else source
+
+
+def _read_bytes(source: str) -> bytes:
+    if source == STDIN:
+        stream = getattr(sys.stdin, "buffer", None)
+        return stream.read() if stream is not None else sys.stdin.read().encode()
+    try:
+        return Path(source).read_bytes()
+    except OSError as e:
+        raise InputError(source, f"cannot read it ({e.strerror or e})") from None
+
+
+def read_json(source: str, *, expected: str) -> Any:
+    """The JSON document in ``source`` (a file, or ``-`` for stdin).
+
+    Every way reading it can fail becomes one :class:`InputError` that names the file:
+    unreadable, not UTF-8, not JSON, or nested too deeply for the parser (``RecursionError``).
+    ``expected`` says what the command wanted, for the not-JSON case.
+    """
+    label = _label(source)
+    raw = _read_bytes(source)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(label, f"not UTF-8 text (invalid byte at offset {e.start}); expected {expected}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = f"line {e.lineno} column {e.colno}"
+        raise InputError(label, f"not JSON ({e.msg} at {where}); expected {expected}") from None
+    except RecursionError:
+        raise InputError(label, "nested too deeply to read (arrays or objects inside each other)") from None
+
+
+def _load_spec(source: str) -> ContainerGroupSpec:
+    data = read_json(source, expected="a container group spec (JSON object)")
+    try:
+        return ContainerGroupSpec.model_validate(data)
+    except ValidationError as e:
+        raise Findings(f"{_label(source)}: {format_errors(e, data)}") from None
+
+
+# -- commands --------------------------------------------------------------------------------
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .schema import render
 
     sys.stdout.write(render())
-    return 0
+    return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    status = 0
-    for path in args.files:
+    """Every file is checked, whatever happened to the ones before it; the worst status wins."""
+    status = EXIT_OK
+    for source in args.files:
         try:
-            spec = _load_spec(path)
-        except ValidationError as e:
-            print(f"{path}: {format_errors(e)}", file=sys.stderr)
-            status = 1
+            spec = _load_spec(source)
+        except (CliError, Findings) as e:
+            _report(args.prog, e)
+            status = max(status, e.status)
             continue
-        except (OSError, json.JSONDecodeError) as e:
-            print(f"{path}: {e}", file=sys.stderr)
-            status = 1
-            continue
-        rounding = spec.cpu_memory_rounding()
-        note = ""
-        if rounding is not None and not rounding.exact:
-            note = (
-                f" (cpu/memory {spec.cpu:g}/{spec.memory:g} will be provisioned as "
-                f"{rounding.cpu:g}/{rounding.memory:g})"
-            )
-        print(f"{path}: ok: {spec.name}, {len(spec.containers)} container(s){note}")
+        print(f"{_label(source)}: ok: {spec.name}, {len(spec.containers)} container(s){_rounding_note(spec)}")
     return status
+
+
+def _rounding_note(spec: ContainerGroupSpec) -> str:
+    rounding = spec.cpu_memory_rounding()
+    if rounding is None or rounding.exact:
+        return ""
+    return f" (cpu/memory {spec.cpu:g}/{spec.memory:g} will be provisioned as {rounding.cpu:g}/{rounding.memory:g})"
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
     from .wire import to_create_params
 
-    try:
-        spec = _load_spec(args.file)
-    except ValidationError as e:
-        print(format_errors(e), file=sys.stderr)
-        return 1
-    params = to_create_params(spec, args.region)
+    params = to_create_params(_load_spec(args.file), args.region)
     for key, value in params.items():
         masked = "[secret]" if key.endswith((".Password", ".Content")) else value
         print(f"{key}={masked}")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_gen_args(args: argparse.Namespace) -> int:
     from ._argsgen import render
 
     sys.stdout.write(render())
-    return 0
+    return EXIT_OK
 
 
 def _cmd_rules_doc(args: argparse.Namespace) -> int:
     from .rules_doc import render
 
     sys.stdout.write(render())
-    return 0
+    return EXIT_OK
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
     import logging
 
-    from .emulator import Credential, EmulatorConfig, Faults, serve
+    from .emulator import Credential, EmulatorConfig, Faults
 
-    log = logging.getLogger("eci_provider.emulator")
-    stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    log.addHandler(stream)
-    log.setLevel(logging.INFO)
     config = EmulatorConfig(
         db_path=args.db,
         credentials=(Credential(args.access_key_id, args.access_key_secret),),
@@ -104,7 +220,12 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
             seed=args.seed,
         ),
     )
-    server = serve(config, args.port)
+    server = _listen(config, args.port)
+    log = logging.getLogger("eci_provider.emulator")
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log.addHandler(stream)
+    log.setLevel(logging.INFO)
     print(f"listening on {server.url}", flush=True)
     try:
         server.wait()
@@ -112,105 +233,241 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         pass
     finally:
         server.shutdown()
-    return 0
+        log.removeHandler(stream)
+    return EXIT_OK
+
+
+def _listen(config: EmulatorConfig, port: int) -> RunningServer:
+    """Open the database, then the port; either failing is the flag's fault, said in one line."""
+    from .emulator import Emulator, serve
+
+    try:
+        emulator = Emulator(config)
+    except sqlite3.Error as e:
+        raise UsageError(f"--db {config.db_path}", f"cannot open it as an SQLite database ({e})") from None
+    try:
+        return serve(emulator, port)
+    except OSError as e:
+        emulator.close()
+        if e.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"--port {port}", "already in use on 127.0.0.1; pick another, or 0 for any free port"
+            ) from None
+        raise UsageError(f"--port {port}", f"cannot listen on 127.0.0.1 ({e.strerror or e})") from None
 
 
 def _cmd_preview_comment(args: argparse.Namespace) -> int:
-    """Exit 0, or 1 when a ``--fail-on`` condition is met (the report is written either way),
-    or 2 when the input is not a preview document."""
+    """Exit 0, or 1 when a --fail-on condition is met (the report is written either way), or 2
+    when the input is not a preview document or the report cannot be written."""
     from .preview import FAIL_ON, PreviewError, analyse, gate, render_json, render_markdown
 
     fail_on = [c.strip() for c in (args.fail_on or "").split(",") if c.strip()]
     unknown = [c for c in fail_on if c not in FAIL_ON]
     if unknown:
-        choices = ", ".join(FAIL_ON)
-        print(f"--fail-on: unknown condition(s) {', '.join(unknown)}; choose from {choices}", file=sys.stderr)
-        return 2
+        raise UsageError("--fail-on", f"unknown condition(s) {', '.join(unknown)}; choose from {', '.join(FAIL_ON)}")
+    label = _label(args.file)
+    doc = read_json(args.file, expected="the output of pulumi preview --json")
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
-        report = analyse(json.loads(text))
-    except OSError as e:
-        print(f"{args.file}: {e.strerror or e}", file=sys.stderr)
-        return 2
-    except json.JSONDecodeError as e:
-        print(f"{args.file}: not JSON ({e}); pass the output of `pulumi preview --json`", file=sys.stderr)
-        return 2
+        report = analyse(doc)
     except PreviewError as e:
-        print(f"{args.file}: {e}", file=sys.stderr)
-        return 2
+        raise InputError(label, str(e)) from None
     except Exception as e:  # a document the analysis did not foresee: say so, exit 2, not 1
-        print(f"{args.file}: could not analyse the preview ({type(e).__name__}: {e})", file=sys.stderr)
-        return 2
+        raise InputError(label, f"could not analyse the preview ({type(e).__name__}: {e})") from None
     rendered = render_json(report, fail_on) if args.format == "json" else render_markdown(report, fail_on)
-    if args.output:
-        Path(args.output).write_text(rendered)
-    else:
-        sys.stdout.write(rendered)
+    _write_output(args.output, rendered)
     hits = gate(report, fail_on)
     for hit in hits:
         print(f"fail-on {hit}", file=sys.stderr)
-    return 1 if hits else 0
+    return EXIT_FINDINGS if hits else EXIT_OK
+
+
+def _write_output(output: str | None, text: str) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"--output {output}", f"cannot write it ({e.strerror or e})") from None
+
+
+# -- flag values -----------------------------------------------------------------------------
+
+
+def _number(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _ranged(kind: Callable[[str], Any], what: str, low: float, high: float | None = None) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` within ``[low, high]``; the message names the range."""
+    parse = _number(kind, what)
+
+    def ranged(text: str) -> Any:
+        value = parse(text)
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
+        return value
+
+    return ranged
+
+
+_PORT = _ranged(int, "a port from 0 to 65535 (0 picks a free one)", 0, 65535)
+_PROBABILITY = _ranged(float, "a probability from 0 to 1", 0.0, 1.0)
+_SECONDS = _ranged(float, "a number of seconds, 0 or more", 0.0)
+_MILLISECONDS = _ranged(int, "a whole number of milliseconds, 1 or more", 1)
+_SEED = _number(int, "a whole number")
+_REGION_RE = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
+
+
+def _region(text: str) -> str:
+    if not _REGION_RE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"must be a region ID such as cn-hangzhou, got {text!r}")
+    return text
+
+
+def _version() -> str:
+    try:
+        return metadata.version("eci-provider")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+# -- the parser ------------------------------------------------------------------------------
+
+_DESCRIPTION = (
+    "Validate and encode Alibaba Cloud ECI container group specs, document their update rules, "
+    "report pulumi preview runs, and serve a local ECI emulator."
+)
+
+
+def _subcommand(sub: Any, name: str, summary: str, run: Callable[[argparse.Namespace], int]) -> _Parser:
+    parser: _Parser = sub.add_parser(
+        name, help=summary, description=summary, epilog=EXIT_STATUS_HELP, formatter_class=_HelpFormatter
+    )
+    parser.set_defaults(func=run, prog=parser.prog)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="eci-provider", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("schema", help="print the JSON Schema of a container group spec (schema.json)")
-    p.set_defaults(func=_cmd_schema)
-
-    p = sub.add_parser("gen-args", help="print eci_provider/args.py: typed inputs of ContainerGroup for IDEs")
-    p.set_defaults(func=_cmd_gen_args)
-
-    p = sub.add_parser("rules-doc", help="print docs/update-rules.md: what changing each field does")
-    p.set_defaults(func=_cmd_rules_doc)
-
-    p = sub.add_parser("validate", help="validate container group spec files (JSON)")
-    p.add_argument("files", nargs="+", help="spec files, or - for stdin")
-    p.set_defaults(func=_cmd_validate)
-
-    p = sub.add_parser("encode", help="print the CreateContainerGroup parameters for a spec (secrets masked)")
-    p.add_argument("file", help="spec file, or - for stdin")
-    p.add_argument("--region", default="cn-hangzhou", help="RegionId (default: %(default)s)")
-    p.set_defaults(func=_cmd_encode)
-
-    p = sub.add_parser(
-        "preview-comment",
-        help="render `pulumi preview --json` as a pull-request report: update types, restarts, replacements",
+    parser = _Parser(
+        prog="eci-provider", description=_DESCRIPTION, epilog=EXIT_STATUS_HELP, formatter_class=_HelpFormatter
     )
-    p.add_argument("file", nargs="?", default="-", help="the preview JSON, or - for stdin (default)")
-    p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default: %(default)s")
-    p.add_argument("--output", "-o", help="write the report here instead of stdout")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    _subcommand(sub, "schema", "print the JSON Schema of a container group spec (schema.json)", _cmd_schema)
+    _subcommand(sub, "gen-args", "print eci_provider/args.py: typed inputs of ContainerGroup for IDEs", _cmd_gen_args)
+    _subcommand(sub, "rules-doc", "print docs/update-rules.md: what changing each field does", _cmd_rules_doc)
+
+    p = _subcommand(sub, "validate", "validate container group spec files (JSON)", _cmd_validate)
+    p.add_argument("files", nargs="+", help="spec files, or - for stdin")
+
+    p = _subcommand(sub, "encode", "print the CreateContainerGroup parameters for a spec (secrets masked)", _cmd_encode)
+    p.add_argument("file", help="spec file, or - for stdin")
+    p.add_argument("--region", metavar="REGION", default="cn-hangzhou", type=_region, help="RegionId")
+
+    _add_preview_comment(sub)
+    _add_emulator(sub)
+    return parser
+
+
+def _add_preview_comment(sub: Any) -> None:
     from .preview import FAIL_ON  # the conditions are the report's, listed once there
 
+    p = _subcommand(
+        sub,
+        "preview-comment",
+        "render the output of pulumi preview --json as a pull-request report: update types, restarts, replacements",
+        _cmd_preview_comment,
+    )
+    p.add_argument("file", nargs="?", default=STDIN, help="the preview JSON, or - for stdin")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="report format")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
     p.add_argument(
         "--fail-on",
         metavar="LIST",
         help=f"exit 1 when any of these happen (comma-separated): {', '.join(FAIL_ON)}",
     )
-    p.set_defaults(func=_cmd_preview_comment)
 
-    p = sub.add_parser("emulator", help="serve a local ECI emulator on 127.0.0.1 until interrupted (docs/emulator.md)")
-    p.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
-    p.add_argument("--db", default=":memory:", help="SQLite file that keeps the groups (default: %(default)s)")
-    p.add_argument("--access-key-id", default="testid", help="accepted AccessKey ID (default: %(default)s)")
-    p.add_argument("--access-key-secret", default="testsecret", help="its secret (default: the test secret)")
-    p.add_argument("--transition-seconds", type=float, default=2.0, help="length of each lifecycle step")
-    p.add_argument("--throttle-rate", type=float, default=0.0, help="probability of Throttling")
-    p.add_argument("--retry-after-ms", type=int, default=None, help="x-acs-retry-after on Throttling, ms")
-    p.add_argument("--error-5xx-rate", type=float, default=0.0, help="probability of InternalError/ServiceUnavailable")
-    p.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
-    p.add_argument("--drop-create-response-rate", type=float, default=0.0, help="probability a create's reply is lost")
-    p.add_argument("--visibility-delay", type=float, default=0.0, help="seconds a new group is invisible to Describe")
-    p.add_argument("--schedule-failed-rate", type=float, default=0.0, help="probability a create ends ScheduleFailed")
-    p.add_argument("--seed", type=int, default=0, help="fault RNG seed (default: %(default)s)")
-    p.set_defaults(func=_cmd_emulator)
-    return parser
+
+def _add_emulator(sub: Any) -> None:
+    p = _subcommand(
+        sub, "emulator", "serve a local ECI emulator on 127.0.0.1 until interrupted (docs/emulator.md)", _cmd_emulator
+    )
+    p.add_argument("--port", metavar="N", type=_PORT, default=0, help="port; 0 picks a free one")
+    p.add_argument("--db", metavar="FILE", default=":memory:", help="SQLite file that keeps the groups")
+    p.add_argument("--access-key-id", metavar="ID", default="testid", help="accepted AccessKey ID")
+    p.add_argument(
+        "--access-key-secret",
+        metavar="SECRET",
+        default="testsecret",
+        help="its secret (default: the built-in test secret)",
+    )
+    p.add_argument(
+        "--transition-seconds", metavar="S", type=_SECONDS, default=2.0, help="length of each lifecycle step"
+    )
+    p.add_argument("--throttle-rate", metavar="R", type=_PROBABILITY, default=0.0, help="probability of Throttling")
+    p.add_argument(
+        "--retry-after-ms",
+        metavar="MS",
+        type=_MILLISECONDS,
+        help="x-acs-retry-after on Throttling, in ms (default: not sent)",
+    )
+    p.add_argument(
+        "--error-5xx-rate",
+        metavar="R",
+        type=_PROBABILITY,
+        default=0.0,
+        help="probability of InternalError/ServiceUnavailable",
+    )
+    p.add_argument("--latency", metavar="S", type=_SECONDS, default=0.0, help="seconds added to each request")
+    p.add_argument(
+        "--drop-create-response-rate",
+        metavar="R",
+        type=_PROBABILITY,
+        default=0.0,
+        help="probability a create's reply is lost",
+    )
+    p.add_argument(
+        "--visibility-delay",
+        metavar="S",
+        type=_SECONDS,
+        default=0.0,
+        help="seconds a new group is invisible to Describe",
+    )
+    p.add_argument(
+        "--schedule-failed-rate",
+        metavar="R",
+        type=_PROBABILITY,
+        default=0.0,
+        help="probability a create ends ScheduleFailed",
+    )
+    p.add_argument("--seed", metavar="N", type=_SEED, default=0, help="fault RNG seed")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    """Run one command; every user mistake ends here as one line on stderr and a status."""
+    parser = build_parser()
+    prog = parser.prog
+    try:
+        args = parser.parse_args(argv)
+        prog = args.prog
+        return int(args.func(args))
+    except _ParseError as e:
+        _report(e.prog, e)
+        return e.status
+    except (CliError, Findings) as e:
+        _report(prog, e)
+        return e.status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,8 +3,8 @@
 * Signing: V3 (``ACS3-HMAC-SHA256``) by default, V1 (HMAC-SHA1) on request; both come from
   :mod:`eci_provider.signing`, which is tested against the official vectors and SDK.
 * Business parameters travel in an ``application/x-www-form-urlencoded`` body rather than the
-  URL: config-file contents can be long, and both signatures cover the body
-  (aliyun_protocol.md §10, pitfall 8).
+  URL: config-file contents can be long (a gateway may limit the URL's length), and both
+  signatures cover the body.
 * Retries: throttling, 5xx, ``ServiceUnavailable``/``InternalError``/``UnknownError`` and
   transport errors, with backoff and jitter, honouring ``x-acs-retry-after``.  Nothing else is
   retried blindly.  Every mutating call carries a ClientToken that stays the same across the

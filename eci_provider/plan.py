@@ -1,6 +1,6 @@
 """The reconciliation planner: what is the least disruptive correct change?
 
-``plan(desired, current, status)`` is a pure function implementing update-model.md §2-§6.  It
+``plan(desired, current, status)`` is a pure function implementing the rules of docs/update-rules.md.  It
 reads every rule from the fields' :class:`~eci_provider.rules.Rule` metadata; nothing here
 lists fields.  How it works:
 
@@ -25,7 +25,7 @@ from typing import Any, Literal
 from deepdiff import DeepDiff
 
 from . import _canonical as C
-from . import wire
+from . import sources, wire
 from .rules import ListMode, Restart, Rule
 from .spec import ContainerGroupSpec
 
@@ -49,11 +49,13 @@ Action = Literal["create", "noop", "update", "replace"]
 UpdateType = Literal["RenewUpdate", "IncrementalUpdate"]
 RestartScope = Literal["instance", "containers", "none"]
 
-#: Only these states accept UpdateContainerGroup (seed 004).
+#: Only these states accept UpdateContainerGroup (UpdateContainerGroup API reference).
 UPDATABLE_STATUSES = frozenset({"Pending", "Running"})
-#: A finished instance stays finished; a changed spec needs a new one (seed 003, update-model §2).
+#: Terminal states (DescribeContainerGroups API reference). A finished instance stays finished; a
+#: changed spec needs a new one (docs/update-rules.md, interpretation "finished-instance").
 TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Expired"})
-#: Interpretation: an instance that failed to be created, or is being deleted, is recreated.
+#: An instance that failed to be created, or is being deleted, is recreated (docs/update-rules.md,
+#: interpretation "unusable-instance").
 REPLACE_STATUSES = frozenset({"ScheduleFailed", "Terminating"})
 
 
@@ -217,7 +219,13 @@ def plan(
     it, write-only values are compared only where ``current`` carries them.  ``secret_paths``
     are extra paths (e.g. an environment variable value the user marked secret) whose values
     must never be shown; typed secrets are masked anyway.
+
+    Both specs must be :class:`ContainerGroupSpec` instances: the planner relies on validated,
+    typed values, so plain data is refused with a ``TypeError`` rather than misread.
     """
+    _require_spec("desired", desired)
+    if current is not None:
+        _require_spec("current", current)
     if current is None:
         created = Explanation("no container group exists yet: create it")
         return Plan("create", explained=(created,), notes=_rounding_notes(desired))
@@ -246,7 +254,7 @@ def plan(
         notes.append(status_note)
 
     if status in REPLACE_STATUSES:
-        why = "the instance is not usable, so a new one is created (interpretation)"
+        why = f"the instance is not usable, so a new one is created ({sources.interpreted('unusable-instance')})"
         reasons = [Explanation(f"status: {status}", why, "status")]
         reasons += [_reason(c, "the new instance gets it") for c in changes]
         return _replace(desired, ["status", *(c.path for c in changes)], changes, reasons, notes)
@@ -257,7 +265,7 @@ def plan(
             _reason(
                 c,
                 f"the instance is {status}: a finished instance cannot be updated, so a new one runs "
-                "this spec (update-model §2)",
+                f"this spec ({sources.interpreted('finished-instance')})",
             )
             for c in changes
         ]
@@ -272,6 +280,15 @@ def plan(
         ]
         return _replace(desired, replace_paths, changes, reasons, notes)
     return _update(desired, current, dc, cc, changes, notes, status)
+
+
+def _require_spec(name: str, value: object) -> None:
+    """Refuse anything but a validated spec, saying how to get one (a dict is the usual mistake)."""
+    if not isinstance(value, ContainerGroupSpec):
+        raise TypeError(
+            f"plan(): {name} must be a ContainerGroupSpec, not {type(value).__name__}; validate plain data "
+            f"into ContainerGroupSpec first: ContainerGroupSpec.model_validate(data)"
+        )
 
 
 def region_move(old_region: str | None, new_region: str | None) -> Plan | None:
@@ -409,7 +426,7 @@ def _under_any(path: str, prefixes: Collection[str]) -> bool:
 
 
 def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any]) -> tuple[list[str], list[Explanation]]:
-    """Paths that force a replacement (update-model §5, step 2), with one reason each."""
+    """Paths that force a replacement (a create-only change, or a list emptied), with one reason each."""
     paths: list[str] = []
     reasons: list[Explanation] = []
     for c in changes:
@@ -430,7 +447,7 @@ def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any])
                 _reason(
                     c,
                     "removed entirely: an empty list or struct cannot be sent to "
-                    "UpdateContainerGroup, so the group is replaced (update-model §3, interpretation)",
+                    f"UpdateContainerGroup, so the group is replaced ({sources.interpreted('some-to-none')})",
                 )
             )
             continue
@@ -444,14 +461,15 @@ def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any])
                         _reason(
                             c,
                             f"added with create-only settings ({', '.join(bad)}), which "
-                            "UpdateContainerGroup cannot carry, so the group is replaced (meta)",
+                            "UpdateContainerGroup cannot carry, so the group is replaced "
+                            f"({sources.interpreted('create-only-in-items')})",
                         )
                     )
     return paths, reasons
 
 
 def _source_of_create_only(c: Change) -> str:
-    return c.rule.source if c.rule.create_only else "meta: an enclosing field is create-only"
+    return c.rule.source if c.rule.create_only else f"{sources.METADATA}: an enclosing field is create-only"
 
 
 def _replace(
@@ -467,7 +485,7 @@ def _replace(
         pinned = ", ".join(e.path for e in pin_reasons if e.path)
         warnings.append(
             f"downtime: the old instance is deleted before the new one is created, because {pinned} "
-            "cannot be held by two instances at once (update-model §5)"
+            f"cannot be held by two instances at once ({sources.interpreted('pinned-address')})"
         )
     return Plan(
         "replace",
@@ -497,7 +515,7 @@ def _pins(desired: ContainerGroupSpec) -> tuple[bool, list[Explanation]]:
         Explanation(
             f"{name} is set",
             "two instances cannot hold it at once: the old instance is deleted before the new one is "
-            "created, which means downtime (update-model §5)",
+            f"created, which means downtime ({sources.interpreted('pinned-address')})",
             name,
         )
         for name in pinned({n: getattr(desired, n) for n in ContainerGroupSpec.model_fields})
@@ -527,7 +545,8 @@ def _update(
         old_n, new_n = _count(cc.get(cred)), _count(dc.get(cred))
         cred_alone_ok = old_n is not None and new_n <= old_n
 
-    # Calls: a non-growing credential change goes alone so that it restarts nothing (seed 004).
+    # Calls: a non-growing credential change goes alone so that it restarts nothing (UpdateContainerGroup
+    # API reference).
     groups: list[list[str]]
     if cred in by_field and cred_alone_ok and len(fields) > 1:
         groups = [[cred], [f for f in fields if f != cred]]
@@ -583,17 +602,20 @@ def _update(
     if effective_policy == "Never" and (restart != "none" or started or stopped or "containers" in by_field):
         warnings.append(
             "RestartPolicy is Never: updating the containers of this group may make them fail "
-            "(seed 004); consider a replacement instead"
+            f"({sources.UPDATE}); consider a replacement instead"
         )
     if cred in by_field and not cred_alone_ok:
         why = "the list grows" if _count(cc.get(cred)) is not None else "the old count is unknown"
-        warnings.append(f"the registry credential change restarts the instance because {why} (seed 004)")
+        warnings.append(f"the registry credential change restarts the instance because {why} ({sources.UPDATE})")
     if resize:
         reasons.append(Explanation(*resize))
-    inferred = [f for f in instance_restart_by if f == "instance size" or rules_[f].restart_source == "interpretation"]
+    inferred = [
+        f for f in instance_restart_by if f == "instance size" or rules_[f].restart_source == sources.INTERPRETATION
+    ]
     if inferred:
         notes.append(
-            f"the instance restart for {', '.join(inferred)} is inferred: the docs do not say (update-model §4)"
+            f"the instance restart for {', '.join(inferred)} is inferred: the docs do not say "
+            f"({sources.interpreted('undocumented-restarts')})"
         )
     return Plan(
         "update",
@@ -615,7 +637,7 @@ def _derived_resize(
 ) -> tuple[str, str] | None:
     """When cpu/memory are left to the service, the instance size follows the containers' total;
     a container change that alters it resizes the instance, which is treated like a cpu/memory
-    change: an instance restart (interpretation, as in update-model §4 for Cpu/Memory)."""
+    change: an instance restart (docs/update-rules.md, interpretation "instance-size")."""
     if desired.cpu is not None and desired.memory is not None:
         return None
     if "containers" not in by_field:
@@ -626,11 +648,10 @@ def _derived_resize(
         return None
     if before == after:
         return None
-    rule = C.plan_of(ContainerGroupSpec, "cpu").rule
     return (
         f"instance size: {before[0]:g} vCPU/{before[1]:g} GiB → {after[0]:g} vCPU/{after[1]:g} GiB",
         "cpu/memory are not set, so the size follows the containers' total; the service resizes the "
-        f"instance, which restarts it ({rule.restart_source or rule.source})",
+        f"instance, which restarts it ({sources.interpreted('instance-size')})",
     )
 
 
@@ -646,7 +667,7 @@ def _with_partners(group: list[str], rules_: Mapping[str, Rule], desired: Contai
 
 def _needs_renew(c: Change, top_rule: Rule) -> bool:
     """RenewUpdate when credentials change, an item leaves a merged list, or a struct member
-    is removed (update-model §5)."""
+    is removed (docs/update-rules.md, interpretation "merge-and-renew")."""
     if top_rule.renew_only:
         return True
     if top_rule.list_mode is ListMode.MERGE:
@@ -819,25 +840,28 @@ def _update_reason(
 ) -> Explanation:
     api = top_rule.update_name or top_rule.api
     mode = {
-        ListMode.FULL: f"{api} is always sent in full (seed 004)",
+        ListMode.FULL: f"{api} is always sent in full ({sources.UPDATE})",
         ListMode.MERGE: f"{api} is sent complete",
         None: f"sent as {api}",
     }[top_rule.list_mode]
     parts = [f"updatable: {mode}"]
     if c in renew_because:
         if top_rule.renew_only:
-            parts.append("ImageRegistryCredential is accepted only with RenewUpdate (seed 004)")
+            parts.append(f"ImageRegistryCredential is accepted only with RenewUpdate ({sources.UPDATE})")
         else:
-            parts.append("an item or member was removed, so RenewUpdate replaces it whole (update-model §3, §5)")
+            parts.append(
+                "an item or member was removed, so RenewUpdate replaces it whole "
+                f"({sources.interpreted('merge-and-renew')})"
+            )
     restarts = top_rule.restarts
     src = top_rule.restart_source or top_rule.source
     if restarts is Restart.NONE:
         parts.append(f"restarts nothing ({src})")
     elif restarts is Restart.INSTANCE:
         if top_rule.no_restart_if_alone_not_growing and cred_alone:
-            parts.append("sent in a call of its own and not growing, so it restarts nothing (seed 004)")
+            parts.append(f"sent in a call of its own and not growing, so it restarts nothing ({sources.UPDATE})")
         elif top_rule.no_restart_if_alone_not_growing:
-            parts.append("the list grows (or its old size is unknown), so it restarts the instance (seed 004)")
+            parts.append(f"the list grows (or its old size is unknown), so it restarts the instance ({sources.UPDATE})")
         else:
             parts.append(f"restarts the instance ({src})")
     elif restarts is Restart.CHANGED_CONTAINERS:
@@ -871,11 +895,11 @@ def _rounding_notes(desired: ContainerGroupSpec) -> tuple[str, ...]:
     return (
         f"cpu/memory {desired.cpu:g}/{desired.memory:g} is not a supported pair; the service provisions "
         f"{r.cpu:g}/{r.memory:g} (or the nearest larger pair in its region), which is not a change "
-        "(eci_semantics §6)",
+        f"({sources.INSTANCE_SPECS})",
     )
 
 
 def _status_note(status: str | None) -> str | None:
     if status is None or status in UPDATABLE_STATUSES or status in TERMINAL_STATUSES or status in REPLACE_STATUSES:
         return None
-    return f"the instance is {status}: the update waits for Pending or Running before it is sent (seed 004)"
+    return f"the instance is {status}: the update waits for Pending or Running before it is sent ({sources.UPDATE})"

@@ -2,7 +2,7 @@
 
 Raw Pulumi output says *update* or *replace*.  A reviewer needs to know more: which UpdateType,
 what restarts, why a replacement is needed, and what is risky.  :func:`analyse` reads the
-preview digest (shape: ../shared/reference/pulumi_dynamic.md §4), re-runs the planner for each
+preview digest (Pulumi's ``PreviewDigest``: steps with old and new states), re-runs the planner for each
 of our groups from the same data the provider's ``diff`` uses (:mod:`._replan`), and builds a
 :class:`Report`; :func:`render_markdown` and :func:`render_json` present it, and
 :func:`gate` answers ``--fail-on``.

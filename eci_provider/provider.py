@@ -2,7 +2,7 @@
 
 Only glue lives here; decisions come from :mod:`eci_provider.plan`, cloud work from
 :mod:`eci_provider.apply`.  Things the Pulumi dynamic SDK forces on us, and how they are met
-(see ../shared/reference/pulumi_dynamic.md):
+(Pulumi's dynamic provider protocol):
 
 * The provider object is pickled (by reference: it lives in an importable module) into every
   resource's state.  It therefore holds nothing: settings, credentials and the client live in a

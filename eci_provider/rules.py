@@ -30,9 +30,12 @@ from typing import Any, NamedTuple, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel, Field
 
+from . import sources
+
 
 class Restart(str, enum.Enum):
-    """What a change to an updatable top-level parameter restarts (update-model.md §4)."""
+    """What a change to an updatable top-level parameter restarts (UpdateContainerGroup API reference;
+    docs/update-rules.md explains the interpretations where it is silent)."""
 
     NONE = "none"
     CHANGED_CONTAINERS = "changed-containers"
@@ -41,10 +44,10 @@ class Restart(str, enum.Enum):
 
 
 class ListMode(str, enum.Enum):
-    """How UpdateContainerGroup applies a sent list or struct (update-model.md §3)."""
+    """How UpdateContainerGroup applies a sent list or struct (UpdateContainerGroup API reference)."""
 
     #: The sent list replaces the old list whatever UpdateType says (Container[],
-    #: InitContainer[], ImageRegistryCredential[]; seed 004).
+    #: InitContainer[], ImageRegistryCredential[]; UpdateContainerGroup API reference).
     FULL = "full"
     #: RenewUpdate replaces the list/struct; IncrementalUpdate merges sent items by key
     #: (Tag.Key, Volume.Name, AcrRegistryInfo.InstanceId) or overwrites sent struct members.
@@ -98,24 +101,25 @@ class Rule:
     list_mode: ListMode | None = None
     #: ``ListMode.MERGE`` lists: the item field IncrementalUpdate merges by.
     merge_key: str | None = None
-    #: The parameter is accepted only with ``UpdateType=RenewUpdate`` (seed 004).
+    #: The parameter is accepted only with ``UpdateType=RenewUpdate`` (UpdateContainerGroup API reference).
     renew_only: bool = False
-    #: ImageRegistryCredential: sent alone and not growing, it restarts nothing (seed 004).
+    #: ImageRegistryCredential: sent alone and not growing, it restarts nothing (UpdateContainerGroup API
+    #: reference).
     no_restart_if_alone_not_growing: bool = False
     #: Lists whose item identity is a tuple of item fields: order is irrelevant and items are
-    #: matched by key (update-model.md §6). ``None`` means the list is ordered.
+    #: matched by key. ``None`` means the list is ordered.
     keyed_by: tuple[str, ...] | None = None
     #: With ``keyed_by``: items are identified by key *and* their order matters (environment
     #: variables: later ones may reference earlier ones), so a reorder is a change.
     ordered: bool = False
-    #: Documented default that equals an omitted value (update-model.md §6).
+    #: Documented default that equals an omitted value.
     doc_default: Any = None
     #: The service fills the value when it is not set; an unset desired value matches anything.
     computed: bool = False
     #: Never shown in plain text: masked in reasons, stored only as a digest, secret output.
     secret: bool = False
     #: The value is something two instances cannot share (private IP, EIP, fixed IP), so a
-    #: replacement must delete before it creates (update-model.md §5).
+    #: replacement must delete before it creates (docs/update-rules.md, interpretation "pinned-address").
     pins_address: bool = False
     #: The value is JSON text; compare it parsed, not as a string.
     json_text: bool = False
@@ -128,8 +132,9 @@ class Rule:
     #: Name of a sibling boolean that, when true, makes the service hide this field
     #: (``EnvironmentVarHide`` hides a container's environment variables).
     hidden_by: str | None = None
-    #: Where the rule comes from: ``seed 001``/``seed 004``/``meta``/``interpretation``.
-    source: str = "seed 001"
+    #: Where the rule comes from: one of :data:`eci_provider.sources.SOURCES`, named so that a
+    #: reader can look it up.
+    source: str = sources.CREATE
     #: Free-text note shown in docs and plan reasons.
     note: str | None = None
 
@@ -232,19 +237,19 @@ def updatable(
     *,
     restarts: Restart,
     default: Any = None,
-    source: str = "seed 004",
+    source: str = sources.UPDATE,
     **kw: Any,
 ) -> Any:
     """A top-level field that UpdateContainerGroup changes through the parameter ``api``."""
     return _field(default, description, api=api, restarts=restarts, source=source, **kw)
 
 
-def create_only(api: str, description: str, *, default: Any = None, source: str = "meta", **kw: Any) -> Any:
+def create_only(api: str, description: str, *, default: Any = None, source: str = sources.METADATA, **kw: Any) -> Any:
     """A field UpdateContainerGroup does not accept: changing it means replacement."""
     return _field(default, description, api=api, update=None, source=source, **kw)
 
 
-def field(api: str, description: str, *, default: Any = None, source: str = "seed 004", **kw: Any) -> Any:
+def field(api: str, description: str, *, default: Any = None, source: str = sources.UPDATE, **kw: Any) -> Any:
     """A nested field, updated through whatever top-level parameter encloses it."""
     return _field(default, description, api=api, source=source, **kw)
 

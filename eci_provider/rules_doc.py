@@ -7,7 +7,7 @@ copy is stale, so the documentation cannot contradict the code (the peer resourc
 
 from __future__ import annotations
 
-from . import rules
+from . import rules, sources
 from .plan import REPLACE_STATUSES, TERMINAL_STATUSES, UPDATABLE_STATUSES
 from .rules import FieldInfo, ListMode, Restart, Rule
 from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec
@@ -16,7 +16,7 @@ from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec
 def _restarts(top: Rule, info: FieldInfo) -> str:
     if top.restarts is None:
         return "-"
-    inferred = " (inferred)" if (top.restart_source or top.source) == "interpretation" else ""
+    inferred = " (inferred)" if (top.restart_source or top.source) == sources.INTERPRETATION else ""
     if top.restarts is Restart.NONE:
         return "nothing"
     if top.restarts is Restart.INSTANCE:
@@ -83,26 +83,30 @@ def render() -> str:
         "## General rules",
         "",
         f"- Only instances that are {_or(UPDATABLE_STATUSES)} accept UpdateContainerGroup; "
-        "while an instance is Scheduling, Updating or Restarting the apply waits (seed 004).",
+        f"while an instance is Scheduling, Updating or Restarting the apply waits ({sources.UPDATE}).",
         f"- A finished instance ({_or(TERMINAL_STATUSES)}) is left alone when its spec is unchanged and "
-        "replaced when it changed (update-model §2).",
-        f"- An instance that is {_or(REPLACE_STATUSES)} is replaced (interpretation).",
+        f"replaced when it changed ({sources.interpreted('finished-instance')}).",
+        f"- An instance that is {_or(REPLACE_STATUSES)} is replaced ({sources.interpreted('unusable-instance')}).",
         "- Only the top-level parameters that changed are sent, each complete; `Container` and "
         "`InitContainer` only when they changed, so an unchanged init container never restarts the instance.",
         "- RenewUpdate is used when registry credentials change, when an item leaves `Tag`, `Volume` or "
-        "`AcrRegistryInfo`, or when a member leaves `DnsConfig`; IncrementalUpdate otherwise (update-model §5).",
+        "`AcrRegistryInfo`, or when a member leaves `DnsConfig`; IncrementalUpdate otherwise "
+        f"({sources.interpreted('merge-and-renew')}).",
         "- A list or struct that goes from some to none (all tags, all volumes, all init containers, all "
-        "credentials, the DNS config) cannot be sent, so the group is replaced (update-model §3).",
+        "credentials, the DNS config) cannot be sent, so the group is replaced "
+        f"({sources.interpreted('some-to-none')}).",
         "- A registry-credential change that does not grow the list is sent in a call of its own, so it "
-        "restarts nothing (seed 004).",
+        f"restarts nothing ({sources.UPDATE}).",
         "- A replacement deletes first when the spec pins an address two instances cannot share "
-        "(private IP, EIP, fixed IP); otherwise it creates first, which avoids downtime.",
+        "(private IP, EIP, fixed IP); otherwise it creates first, which avoids downtime "
+        f"({sources.interpreted('pinned-address')}).",
         f"- Tags whose keys start with `acs:` or `aliyun` belong to the service, and `{RESERVED_TAG_PREFIX}` "
         "tags to this provider: neither is ever a diff.",
         "- Write-only fields (never returned by DescribeContainerGroups) are compared against digests of what "
         "was last applied, kept in state; never against the API.",
         "- Items added by an update get no create-only settings; an added item that needs one forces a "
-        "replacement. A re-sent item keeps its create-only settings (interpretation).",
+        "replacement. A re-sent item keeps its create-only settings "
+        f"({sources.interpreted('create-only-in-items')}).",
         "",
         "## Every field",
         "",
@@ -124,4 +128,29 @@ def render() -> str:
             f"| `{info.path}` | `{info.wire_create}` | {change} | {sent} | {utype} | {restarts} | "
             f"{_describe_col(info)} | {_notes(info)} |"
         )
+    lines += _sources_section() + _interpretations_section()
     return "\n".join(lines) + "\n"
+
+
+def _sources_section() -> list[str]:
+    """Every source a rule, a plan reason or a validation message may cite, and where to find it."""
+    lines = ["", "## Sources", "", "Each rule above, and each reason a plan gives, names its source:", ""]
+    lines += [f"- **{name}**: {where}" for name, where in sources.SOURCES.items()]
+    return lines
+
+
+def _interpretations_section() -> list[str]:
+    """What each interpretation assumes: the text that "docs/update-rules.md (interpretation)" cites."""
+    lines = [
+        "",
+        "## Interpretations",
+        "",
+        "Where the Alibaba Cloud documents are silent, the planner and the emulator follow these readings; "
+        f'"{sources.INTERPRETATION}" in a rule, a plan reason or a note refers to this list. Each one is kept '
+        "in one place in the code, so that it can be changed alone if the service turns out to behave otherwise.",
+        "",
+    ]
+    for key, item in sources.INTERPRETATIONS.items():
+        applies = ", ".join(f"`{f}`" for f in item.fields)
+        lines.append(f"- **{item.title}** (`{key}`). {item.reading}" + (f" Applies to {applies}." if applies else ""))
+    return lines

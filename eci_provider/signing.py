@@ -2,9 +2,9 @@
 
 Pure functions over the standard library, shared by the project's HTTP client (which signs)
 and the local emulator (which verifies).  Both sides must agree byte for byte, so the
-canonical forms live here once.  The algorithms are those of aliyun_protocol.md §3 (V1) and
-§4 (V3); the published vectors are pinned in ``tests/test_signing.py`` and the official SDK is
-used there as an oracle.
+canonical forms live here once.  The algorithms are those of Alibaba Cloud's signature
+documentation (V1: RPC HMAC-SHA1; V3: ACS3-HMAC-SHA256); the published vectors are pinned in
+``tests/test_signing.py`` and the official SDK is used there as an oracle.
 
 Why some details are the way they are:
 

@@ -1,4 +1,4 @@
-"""The desired container group: pydantic v2 models covering CreateContainerGroup (seed 001).
+"""The desired container group: pydantic v2 models covering CreateContainerGroup (API reference).
 
 Naming: Python names are the snake_case of the API names; repeated parameters are plural lists
 (``Container`` → ``containers``); dotted names are nested models
@@ -37,7 +37,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from . import _resources
+from . import _resources, sources
 from .rules import Inline, ListMode, Restart, create_only, field, updatable
 
 #: Tag-key prefix reserved for the provider's own ownership tag. The planner ignores these tags.
@@ -52,7 +52,8 @@ CONFIG_FILE_MAX_BYTES = 32 * 1024
 CONFIG_VOLUME_MAX_CONTENT = 60 * 1024
 
 _NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-_ENV_KEY_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: Environment variable keys (``eci_provider.errors.PATTERNS`` says it in words for error messages).
+ENV_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _SAFE_SYSCTLS = ("net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start")
 
 Command = Annotated[str, StringConstraints(max_length=256)]
@@ -67,6 +68,16 @@ def _problems(items: list[tuple[str, str]]) -> PydanticCustomError:
     """
     text = "; ".join(f"{p}: {m}" if p else m for p, m in items)
     return PydanticCustomError("spec_rule", "{text}", {"text": text, "problems": items})
+
+
+def _bad_value(message: str) -> PydanticCustomError:
+    """A field's value breaks a rule; ``message`` is a predicate on it ("must be an IP address").
+
+    Its own error type lets :mod:`eci_provider.errors` put the offending value in front of the
+    message where that may be shown (never for a secret field), and keeps pydantic's
+    "Value error, " out of it.
+    """
+    return PydanticCustomError("spec_value", "{text}", {"text": message})
 
 
 _T = TypeVar("_T")
@@ -92,7 +103,7 @@ def _update_item(info: ValidationInfo) -> bool:
     """Validating an item sent in UpdateContainerGroup, which cannot carry create-only fields.
 
     The service keeps an item's create-only fields when the item is re-sent under the same key
-    (interpretation, update-model.md §3), so they are not required there.
+    (docs/update-rules.md, interpretation "create-only-in-items"), so they are not required there.
     """
     return bool(info.context and info.context.get("update_item"))
 
@@ -138,7 +149,7 @@ class FieldRef(_Model):
 
 
 class EnvironmentVar(_Model):
-    key: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=_ENV_KEY_RE)] = field(
+    key: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ENV_KEY_PATTERN)] = field(
         "Key", "Variable name: 1-128 letters, digits and underscores, not starting with a digit.", default=...
     )
     value: Annotated[str, StringConstraints(max_length=256)] | None = field(
@@ -211,7 +222,7 @@ class Probe(_Model):
         if len(handlers) != 1:
             problems.append(("", f"set exactly one of exec, http_get, tcp_socket (got {len(handlers)})"))
         if self.success_threshold not in (None, 1):
-            problems.append(("success_threshold", "must be 1 (seed 001)"))
+            problems.append(("success_threshold", f"must be 1 ({sources.CREATE})"))
         if problems:
             raise _problems(problems)
         return self
@@ -234,7 +245,7 @@ class ContainerSecurityContext(_Model):
     @classmethod
     def _only_true(cls, v: bool | None, info: ValidationInfo) -> bool | None:
         if v is False and not _observed(info):
-            raise ValueError("only true is supported (seed 001); leave it unset instead")
+            raise _bad_value(f"only true is supported ({sources.CREATE}); leave it unset instead")
         return v
 
 
@@ -252,7 +263,7 @@ def _hook(hook: str, part: str, description: str, **kw: Any) -> Any:
 
 
 class _ContainerBase(_Model):
-    """Fields shared by containers and init containers (seed 001)."""
+    """Fields shared by containers and init containers."""
 
     name: str = field("Name", "Container name, unique in the group.", default=..., min_length=1, max_length=128)
     image: str = field("Image", "Container image.", default=..., min_length=1)
@@ -281,7 +292,7 @@ class _ContainerBase(_Model):
     )
     volume_mounts: list[VolumeMount] | None = field(
         "VolumeMount",
-        "Volumes to mount (at most 16, seed 000).",
+        f"Volumes to mount (at most 16, {sources.CREATE_2019}).",
         describe="VolumeMounts",
         keyed_by=("mount_path",),
         max_length=16,
@@ -308,7 +319,8 @@ class _ContainerBase(_Model):
         return self
 
     def resource_ignored(self) -> bool:
-        """Whether ``__ECI_RESOURCE_IGNORE__=TRUE`` excludes this container from the sum (SPEC)."""
+        """Whether ``__ECI_RESOURCE_IGNORE__=TRUE`` excludes this container from the sum (ECI instance
+        specifications)."""
         return any(
             e.key == "__ECI_RESOURCE_IGNORE__" and (e.value or "").upper() == "TRUE"
             for e in self.environment_vars or ()
@@ -343,7 +355,8 @@ class Container(_ContainerBase):
         "PostStart",
         "HttpGetHttpHeader",
         "postStart hook: HTTP GET headers.",
-        # Seed 004 spells this one with a plural on Update (the PreStop one keeps the singular).
+        # The UpdateContainerGroup API reference spells this one with a plural (the PreStop one keeps
+        # the singular).
         update="LifecyclePostStartHandlerHttpGetHttpHeaders",
     )
     lifecycle_post_start_handler_tcp_socket_host: str | None = _hook(
@@ -414,9 +427,7 @@ class Container(_ContainerBase):
                 if any(getattr(self, f"lifecycle_{hook}_handler_{a}") is not None for a in attrs)
             ]
             if len(kinds) > 1:
-                problems.append(
-                    (f"lifecycle_{hook}_handler_*", f"set one handler kind, not {' and '.join(kinds)} (pod semantics)")
-                )
+                problems.append((f"lifecycle_{hook}_handler_*", f"set one handler kind, not {' and '.join(kinds)}"))
             if "http_get" in kinds and getattr(self, f"lifecycle_{hook}_handler_http_get_port") is None:
                 problems.append((f"lifecycle_{hook}_handler_http_get_port", "required for an HTTP GET hook"))
             if "tcp_socket" in kinds and getattr(self, f"lifecycle_{hook}_handler_tcp_socket_port") is None:
@@ -466,16 +477,18 @@ class ConfigFileToPath(_Model):
         try:
             decoded = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError):
-            raise ValueError("must be valid Base64 (seed 001)") from None
+            raise _bad_value(f"must be Base64-encoded ({sources.CREATE})") from None
         if len(decoded) > CONFIG_FILE_MAX_BYTES:
-            raise ValueError(f"decoded size {len(decoded)} bytes exceeds 32 KB per file (seed 001)")
+            raise _bad_value(
+                f"is {len(decoded)} bytes once decoded; at most 32 KB per file are allowed ({sources.CREATE})"
+            )
         return v
 
     @field_validator("mode")
     @classmethod
     def _octal(cls, v: int | None) -> int | None:
         if v is not None and any(d in "89" for d in str(v)):
-            raise ValueError("write the mode as octal digits, e.g. 644 (seed 001)")
+            raise _bad_value(f"must be written in octal digits (0-7), e.g. 644 ({sources.CREATE})")
         return v
 
 
@@ -494,7 +507,7 @@ class ConfigFileVolume(_Model):
         problems = []
         total = sum(len(p.content.get_secret_value()) for p in self.config_file_to_paths or () if p.content)
         if total > CONFIG_VOLUME_MAX_CONTENT:
-            problems.append(("config_file_to_paths", f"total Content length {total} exceeds 60 KB (seed 001)"))
+            problems.append(("config_file_to_paths", f"total Content length {total} exceeds 60 KB ({sources.CREATE})"))
         for i, path, _ in _repeats(self.config_file_to_paths or (), attrgetter("path")):
             problems.append((f"config_file_to_paths[{i}].path", f"duplicate path {path!r}"))
         if problems:
@@ -508,18 +521,22 @@ class EmptyDirVolume(_Model):
     )
     size_limit: str | None = field("SizeLimit", "Size limit with a unit, e.g. 256Mi.")
     enable: bool | None = create_only(
-        "Enable", "2019 edition switch (seed 000); not in the current API.", describe=None, source="seed 000"
+        "Enable",
+        f"2019 edition switch ({sources.CREATE_2019}); not in the current API.",
+        describe=None,
+        source=sources.CREATE_2019,
     )
 
     @field_validator("medium")
     @classmethod
     def _medium(cls, v: str | None) -> str | None:
-        # seed 001 writes "memory", seed 003 "Memory": accept both and keep one spelling.
+        # The CreateContainerGroup reference writes "memory", the DescribeContainerGroups one "Memory":
+        # accept both and keep one spelling.
         canonical = {"": "", "memory": "Memory", "localraid0": "LocalRaid0"}
         if v is None:
             return v
         if v.lower() not in canonical:
-            raise ValueError('must be "", Memory or LocalRaid0')
+            raise _bad_value('must be "", Memory or LocalRaid0')
         return canonical[v.lower()]
 
 
@@ -536,7 +553,8 @@ class FlexVolume(_Model):
         try:
             json.loads(v)
         except ValueError:
-            raise ValueError('must be a JSON object, e.g. {"volumeId": "d-..."} (seed 001)') from None
+            # A plain error, so that the value is never shown: driver options may carry keys.
+            raise ValueError(f'must be a JSON object, e.g. {{"volumeId": "d-..."}} ({sources.CREATE})') from None
         return v
 
 
@@ -566,7 +584,7 @@ class Volume(_Model):
     """One volume (``Volume.N``); ``type`` selects which block applies."""
 
     name: str = field("Name", "Volume name, unique in the group.", default=..., min_length=1)
-    type: VolumeType = field("Type", "Volume type (required, seed 000).", default=...)
+    type: VolumeType = field("Type", f"Volume type (required, {sources.CREATE_2019}).", default=...)
     nfs_volume: NFSVolume | None = field("NFSVolume", "NFS settings.", describe=Inline("NFSVolume"))
     config_file_volume: ConfigFileVolume | None = field(
         "ConfigFileVolume", "Configuration files.", describe=Inline("ConfigFileVolume")
@@ -625,7 +643,7 @@ class ImageRegistryCredential(_Model):
     @classmethod
     def _no_scheme(cls, v: str, info: ValidationInfo) -> str:
         if not _observed(info) and v.lower().startswith(("http://", "https://")):
-            raise ValueError("write the registry address without http:// or https:// (seed 000)")
+            raise _bad_value(f"must be the registry address without http:// or https:// ({sources.CREATE_2019})")
         return v
 
 
@@ -651,7 +669,7 @@ class HostAlias(_Model):
             try:
                 ipaddress.ip_address(v)
             except ValueError:
-                raise ValueError("must be an IP address") from None
+                raise _bad_value("must be an IP address") from None
         return v
 
 
@@ -671,8 +689,17 @@ class PodSecurityContext(_Model):
         if v and not _observed(info):
             bad = [s.name for s in v if s.name not in _SAFE_SYSCTLS]
             if bad:
-                raise ValueError(f"{', '.join(bad)} is not a safe sysctl; use host_security_context (seed 001)")
+                raise _bad_value(
+                    f"{', '.join(bad)} {'is not a safe sysctl' if len(bad) == 1 else 'are not safe sysctls'}; "
+                    f"safe ones are {', '.join(_SAFE_SYSCTLS)}; put others in host_security_context ({sources.CREATE})"
+                )
         return v
+
+
+_UNSAFE_ALLOWED = (
+    "allowed: kernel.shm* (but not kernel.shm_rmid_forced), kernel.msg*, kernel.sem, fs.mqueue.*, "
+    f"net.* (but not net.ipv4.tcp_syncookies nor the safe sysctls) ({sources.CREATE})"
+)
 
 
 def _unsafe_sysctl_allowed(name: str) -> bool:
@@ -699,7 +726,8 @@ class HostSecurityContext(_Model):
         if v and not _observed(info):
             bad = [s.name for s in v if not _unsafe_sysctl_allowed(s.name)]
             if bad:
-                raise ValueError(f"{', '.join(bad)} is not allowed here (seed 001 lists the allowed names)")
+                verb = "is" if len(bad) == 1 else "are"
+                raise _bad_value(f"{', '.join(bad)} {verb} not allowed here; {_UNSAFE_ALLOWED}")
         return v
 
 
@@ -718,7 +746,7 @@ class AcrRegistryInfo(_Model):
 
 
 class ContainerGroupSpec(_Model):
-    """Desired state of one ECI container group: every CreateContainerGroup parameter of seed 001.
+    """Desired state of one ECI container group: every parameter of the CreateContainerGroup API reference.
 
     Left out on purpose: ``RegionId`` (a provider setting, passed beside the spec),
     ``ClientToken`` (per operation), ``DryRun`` (an operation flag, offered by the client), and
@@ -731,7 +759,7 @@ class ContainerGroupSpec(_Model):
         "Group name: 2-128 lowercase letters, digits and hyphens, not starting or ending with a hyphen.",
         default=...,
         describe="ContainerGroupName",
-        source="meta",
+        source=sources.METADATA,
     )
     zone_id: str | None = create_only("ZoneId", "Zone; empty lets the service choose.", computed=True)
     security_group_id: str | None = create_only(
@@ -760,7 +788,7 @@ class ContainerGroupSpec(_Model):
         "DnsConfig",
         "DNS settings.",
         restarts=Restart.INSTANCE,
-        restart_source="interpretation",
+        restart_source=sources.interpreted("undocumented-restarts"),
         list_mode=ListMode.MERGE,
         note="restart behaviour undocumented; treated as an instance restart",
     )
@@ -804,7 +832,7 @@ class ContainerGroupSpec(_Model):
         "Cpu",
         "Instance vCPU. Pairs missing from the spec table are rounded up by the service.",
         restarts=Restart.INSTANCE,
-        restart_source="interpretation",
+        restart_source=sources.interpreted("undocumented-restarts"),
         computed=True,
         send_with=("memory",),
         gt=0,
@@ -814,7 +842,7 @@ class ContainerGroupSpec(_Model):
         "Memory",
         "Instance memory, GiB.",
         restarts=Restart.INSTANCE,
-        restart_source="interpretation",
+        restart_source=sources.interpreted("undocumented-restarts"),
         computed=True,
         send_with=("cpu",),
         gt=0,
@@ -935,7 +963,7 @@ class ContainerGroupSpec(_Model):
         "Volume",
         "Volumes, at most 20.",
         restarts=Restart.MOUNTING_CONTAINERS,
-        restart_source="interpretation",
+        restart_source=sources.interpreted("volume-restarts"),
         list_mode=ListMode.MERGE,
         merge_key="name",
         describe="Volumes",
@@ -955,7 +983,7 @@ class ContainerGroupSpec(_Model):
         "Container",
         "Containers, 1 to 20.",
         restarts=Restart.CHANGED_CONTAINERS,
-        restart_source="interpretation",
+        restart_source=sources.interpreted("container-restarts"),
         list_mode=ListMode.FULL,
         default=...,
         describe="Containers",
@@ -969,8 +997,9 @@ class ContainerGroupSpec(_Model):
     @classmethod
     def _name_rule(cls, v: str, info: ValidationInfo) -> str:
         if not _observed(info) and not (2 <= len(v) <= 128 and _NAME_RE.match(v)):
-            raise ValueError(
-                "2-128 characters of lowercase letters, digits and '-', not starting or ending with '-' (seed 001)"
+            raise _bad_value(
+                "must be 2-128 characters of lowercase letters, digits and '-', not starting or ending with '-' "
+                f"({sources.CREATE})"
             )
         return v
 
@@ -982,12 +1011,12 @@ class ContainerGroupSpec(_Model):
             out: dict[str, Any] = {}
             for i, item in enumerate(v):
                 if not isinstance(item, dict):
-                    raise ValueError(f"tags[{i}]: expected {{Key, Value}}")
+                    raise _problems([(f"[{i}]", "must be an object with Key and Value")])
                 key = item.get("Key", item.get("key"))
                 if key is None:
-                    raise ValueError(f"tags[{i}]: Key is required")
+                    raise _problems([(f"[{i}].key", "required")])
                 if key in out:
-                    raise ValueError(f"tags[{i}]: duplicate key {key!r}")
+                    raise _problems([(f"[{i}].key", f"duplicate key {key!r}")])
                 value = item.get("Value", item.get("value"))
                 out[key] = "" if value is None else value
             return out
@@ -1079,7 +1108,7 @@ class ContainerGroupSpec(_Model):
         try:
             rounding = self.cpu_memory_rounding()
         except _resources.SpecOutOfRange as e:
-            p.append(("cpu", f"{e}; InvalidParameter.CPU.Memory (eci_semantics §6)"))
+            p.append(("cpu", f"{e}; InvalidParameter.CPU.Memory ({sources.INSTANCE_SPECS})"))
             return
         if self.cpu is not None and self.cpu > _resources.MAX_VCPU:
             p.append(("cpu", f"at most {_resources.MAX_VCPU:g} vCPU per instance"))
@@ -1095,7 +1124,8 @@ class ContainerGroupSpec(_Model):
                     (
                         attr,
                         f"containers request {total:g} {unit} in total, more than the instance's {limit:g} "
-                        "(SPEC: container sums must not exceed the instance; InvalidParameter.CPU.Memory)",
+                        f"(the containers' sum must fit the instance; InvalidParameter.CPU.Memory; "
+                        f"{sources.INSTANCE_SPECS})",
                     )
                 )
             for i, c in enumerate(self.init_containers or ()):
@@ -1109,26 +1139,28 @@ class ContainerGroupSpec(_Model):
 
     def _check_options(self, p: list[tuple[str, str]]) -> None:
         if self.spot_strategy == "SpotWithPriceLimit" and self.spot_price_limit is None:
-            p.append(("spot_price_limit", "required when spot_strategy is SpotWithPriceLimit (seed 001)"))
+            p.append(("spot_price_limit", f"required when spot_strategy is SpotWithPriceLimit ({sources.CREATE})"))
         if self.spot_price_limit is not None and round(self.spot_price_limit, 3) != self.spot_price_limit:
-            p.append(("spot_price_limit", "at most three decimal places (seed 001)"))
+            p.append(("spot_price_limit", f"at most three decimal places ({sources.CREATE})"))
         if self.eip_bandwidth is not None and not self.auto_create_eip:
-            p.append(("eip_bandwidth", "only applies with auto_create_eip=true (seed 001)"))
+            p.append(("eip_bandwidth", f"only applies with auto_create_eip=true ({sources.CREATE})"))
         if self.auto_create_eip and self.eip_instance_id:
             p.append(("eip_instance_id", "bind an existing EIP or set auto_create_eip, not both"))
         if self.ipv6_gateway_bandwidth is not None and not self.ipv6_gateway_bandwidth_enable:
-            p.append(("ipv6_gateway_bandwidth", "only applies with ipv6_gateway_bandwidth_enable=true (seed 001)"))
+            p.append(
+                ("ipv6_gateway_bandwidth", f"only applies with ipv6_gateway_bandwidth_enable=true ({sources.CREATE})")
+            )
         if self.dns_policy == "None" and self.dns_config is None:
-            p.append(("dns_config", "required when dns_policy is None (seed 001: None uses DnsConfig)"))
+            p.append(("dns_config", f"required when dns_policy is None, which uses DnsConfig ({sources.CREATE})"))
         if self.core_pattern is not None and self.core_pattern.startswith("|"):
-            p.append(("core_pattern", "must not start with | (seed 001)"))
+            p.append(("core_pattern", f"must not start with | ({sources.CREATE})"))
         if self.v_switch_id is not None and len(self.v_switch_id.split(",")) > 10:
-            p.append(("v_switch_id", "at most 10 comma-separated vSwitch IDs (seed 001)"))
+            p.append(("v_switch_id", f"at most 10 comma-separated vSwitch IDs ({sources.CREATE})"))
         if self.private_ip_address is not None:
             try:
                 ipaddress.IPv4Address(self.private_ip_address)
             except ValueError:
-                p.append(("private_ip_address", "must be an IPv4 address (seed 001)"))
+                p.append(("private_ip_address", f"must be an IPv4 address ({sources.CREATE})"))
         for attr, key in (("image_registry_credentials", "server"), ("acr_registry_infos", "instance_id")):
             for i, k, _ in _repeats(getattr(self, attr) or (), attrgetter(key)):
                 p.append((f"{attr}[{i}].{key}", f"duplicate {key} {k!r}"))

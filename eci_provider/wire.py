@@ -6,7 +6,7 @@ Create, on Update, and in Describe); the codec holds no per-field tables.
 Encoding conventions, chosen to match the official Python SDK byte for byte except booleans:
 lists are ``Name.N`` (1-based), structs ``Name.Sub``, floats keep ``.0`` (``str(2.0)``), and
 booleans are spelled ``true``/``false`` as in the API reference (the SDK sends Python's
-``True``/``False``; the service is case-insensitive, see aliyun_protocol.md §6).
+``True``/``False``; the service is case-insensitive).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import annotated_types
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from . import rules
+from .errors import describe
 from .rules import Inline
 from .spec import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
 
@@ -256,7 +257,7 @@ def decode_update_params(params: Mapping[str, str]) -> dict[str, Any]:
             first = e.errors()[0]
             loc = ".".join(str(x) for x in first["loc"])
             raise WireError(
-                "InvalidParameter", f"{rule.update_name}{'.' + loc if loc else ''}: {first['msg']}"
+                "InvalidParameter", f"{rule.update_name}{'.' + loc if loc else ''}: {describe(first)}"
             ) from None
     return out
 

@@ -7,7 +7,7 @@
   the engine, it strips secrets before every call (the provider answers acceptSecrets=false) and
   re-marks outputs with a port of ``annotateSecrets`` (pkg/resource/plugin/provider_plugin.go).
 
-Based on ../shared/reference/pulumi_dynamic.md §1.5 and §2.
+It follows the engine's side of Pulumi's provider protocol (``provider.proto``).
 """
 
 from __future__ import annotations

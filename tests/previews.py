@@ -1,15 +1,16 @@
 """Build ``pulumi preview --json`` documents from the real provider, for the report's golden tests.
 
 No Pulumi CLI can run here, so the digests are assembled the way the engine assembles them
-(../shared/reference/pulumi_dynamic.md §4: ``PreviewDigest``, ``PreviewStep``, ``ResourceV3``,
-secrets printed as ``"[secret]"``), from real data: each group is created by the provider
-process through :class:`engine.Engine` against the emulator, changed programs go through the
-provider's Check and Diff, and the step's ``op``, ``replaceReasons``, ``diffReasons`` and
-``detailedDiff`` follow from the Diff answer as §4.2 describes.  Resources that are not ours are
-added by hand in the same format.
+(Pulumi's ``PreviewDigest``, ``PreviewStep``, ``ResourceV3``, secrets printed as
+``"[secret]"``), from real data: each group is created by the provider process through
+:class:`engine.Engine` against the emulator, changed programs go through the provider's Check
+and Diff, and the step's ``op``, ``replaceReasons``, ``diffReasons`` and ``detailedDiff`` follow
+from the Diff answer as the engine derives them.  Resources that are not ours are added by hand in
+the same format.
 
 Run ``.venv/bin/python tests/previews.py`` to regenerate ``tests/data/previews/*.json``; the
-golden reports next to them are then rewritten by ``pytest tests/test_preview.py --regen``.
+golden reports next to them are then rewritten by ``pytest tests/test_preview.py --regen-golden``,
+and the README's example by ``.venv/bin/python tests/previews.py --readme``.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def preview_step(name: str, state: State, checked: Mapping[str, Any], diff: Any)
         "urn": urn(name),
         "provider": PROVIDER_URN,
         "oldState": resource(name, state.id, state.inputs, state.outputs),
-        # In a preview, outputs of an update or replace are just the inputs (§4.1).
+        # In a preview, outputs of an update or replace are just the inputs (as Pulumi prints them).
         "newState": resource(name, state.id if op == "update" else "", checked, checked),
     }
     if kind == "DIFF_UNKNOWN":
@@ -559,6 +560,32 @@ def write(docs: Mapping[str, Mapping[str, Any]], out: Path = DATA, log: Callable
         log(f"wrote {out / name}.json")
 
 
+#: The README shows the head of ``mixed.md`` and the sections of these groups, in this order.
+README_GROUPS = ("shop-init", "shop-creds", "drifted-secret", "db")
+README_BEGIN = "<!-- begin preview example (a test checks it against tests/data/previews/mixed.md) -->"
+README_END = "<!-- end preview example -->"
+
+
+def readme_excerpt(report: str) -> str:
+    """The README's example, cut from a rendered report: everything before the first group's
+    section (title, counts, warnings), then the sections of :data:`README_GROUPS`."""
+    head, *sections = re.split(r"\n(?=### )", report.rstrip("\n"))
+    titles = [re.match(r"### \S+ `([^`]+)`", section) for section in sections]
+    by_group = {title.group(1): section for title, section in zip(titles, sections, strict=True) if title}
+    return "\n".join([head, *(by_group[g] for g in README_GROUPS)]).rstrip("\n") + "\n"
+
+
+def write_readme(readme: Path, report: str) -> None:
+    """Replace the README's example with :func:`readme_excerpt` of ``report`` (the golden mixed.md)."""
+    text = readme.read_text()
+    before, rest = text.split(README_BEGIN + "\n", 1)
+    _, after = rest.split(README_END, 1)
+    readme.write_text(before + README_BEGIN + "\n" + readme_excerpt(report) + README_END + after)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    write(build_all().docs)
+    if sys.argv[1:] == ["--readme"]:  # after the golden reports were rewritten (pytest --regen-golden)
+        write_readme(DATA.parent.parent.parent / "README.md", (DATA / "mixed.md").read_text())
+    else:
+        write(build_all().docs)

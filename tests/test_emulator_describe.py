@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import specs
 
 from eci_provider import rules, wire
+from eci_provider.emulator.placement import place
 from eci_provider.spec import ContainerGroupSpec
 
 
@@ -125,7 +128,7 @@ def test_element_runtime_facts(api: Api) -> None:
     spec["containers"][0]["environment_var_hide"] = True
     group = api.group(api.create(spec))
     assert group is not None
-    assert (group["Cpu"], group["Memory"]) == (2.0, 4.0)  # rounded up (eci_semantics §6)
+    assert (group["Cpu"], group["Memory"]) == (2.0, 4.0)  # rounded up (ECI instance specifications)
     assert (group["VSwitchId"], group["InstanceType"]) == ("vsw-a", "ecs.c6.large")
     assert group["ZoneId"].startswith("cn-hangzhou-") and group["SecurityGroupId"] and group["VpcId"].startswith("vpc-")
     assert group["IntranetIp"] == "172.16.5.5" and group["InternetIp"] and group["EniInstanceId"].startswith("eni-")
@@ -289,3 +292,18 @@ def test_with_event(api: Api) -> None:
     assert api.describe()["ContainerGroups"][0]["Events"]
     assert api.describe(WithEvent="False")["ContainerGroups"][0]["Events"] == []
     assert api.group(gid) is not None
+
+
+def test_addresses_start_where_the_docs_say(api: Api) -> None:
+    """docs/emulator.md: "allocated sequentially from 172.16.0.2", 250 per /24 (.2 to .251)."""
+    doc = " ".join((Path(__file__).resolve().parent.parent / "docs" / "emulator.md").read_text().split())
+    first_documented = re.search(r"allocated sequentially from (\d+\.\d+\.\d+\.\d+)", doc)
+    assert first_documented is not None
+    addresses = [api.group(api.create(web_spec(name=f"g{i}"))) for i in range(2)]
+    assert [g["IntranetIp"] for g in addresses if g] == [first_documented.group(1), "172.16.0.3"]
+    spec = ContainerGroupSpec.model_validate(web_spec())
+    assert [place(spec, "cn-hangzhou", seq)["IntranetIp"] for seq in (1, 250, 251)] == [
+        "172.16.0.2",
+        "172.16.0.251",
+        "172.16.1.2",
+    ]

@@ -204,7 +204,7 @@ def test_events_are_capped_newest_last() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Retention (seed 003)
+# Retention (DescribeContainerGroups API reference)
 # --------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Table-driven planner scenarios: one row per rule of update-model.md §2-§6.
+"""Table-driven planner scenarios: one row per rule of docs/update-rules.md.
 
 Each row changes a realistic group and states the full decision: action, UpdateType, restart
 scope, restarted containers, replacement fields, number of calls, and facts about the calls.
@@ -454,7 +454,7 @@ def test_reasons_cite_sources() -> None:
     p = run(next(r for r in ROWS if r.name == "vswitch"))
     assert p.reasons == (
         "v_switch_id: vsw-1 → vsw-2 — create-only: UpdateContainerGroup cannot change it, "
-        "so the group is replaced (meta)",
+        "so the group is replaced (Alibaba Cloud API metadata)",
     )
 
 
@@ -503,7 +503,7 @@ def test_downtime_is_a_warning_and_names_what_is_pinned() -> None:
     assert p.delete_before_replace
     assert [w for w in p.warnings if w.startswith("downtime")] == [
         "downtime: the old instance is deleted before the new one is created, because private_ip_address "
-        "cannot be held by two instances at once (update-model §5)"
+        "cannot be held by two instances at once (docs/update-rules.md (interpretation))"
     ]
 
 
@@ -536,3 +536,13 @@ def test_region_move_is_a_replacement() -> None:
     assert p.reasons == (
         "region_id: cn-hangzhou → cn-beijing — a group lives in one region, so it is recreated in the new one",
     )
+
+
+@pytest.mark.parametrize("which", ["desired", "current", "desired, nothing observed"])
+def test_plain_dicts_are_refused_with_how_to_validate(which: str) -> None:
+    data = {"name": "web", "containers": [{"name": "web", "image": "nginx"}]}
+    spec = ContainerGroupSpec.model_validate(data)
+    args = {"desired": (data, spec), "current": (spec, data), "desired, nothing observed": (data, None)}[which]
+    name = which.split(",")[0]
+    with pytest.raises(TypeError, match=rf"{name} must be a ContainerGroupSpec, not dict.*model_validate"):
+        plan(*args, "Running")  # type: ignore[arg-type]

@@ -3,7 +3,8 @@
 * The official SDK's request models (2.1.0) list every wire name Create and Update accept. A
   field we mark updatable must exist in UpdateContainerGroupRequest under the name we use, and a
   field we mark create-only must not.
-* update-model.md §1 names the updatable top-level parameters and the create-only fields inside
+* The UpdateContainerGroup API reference and the Alibaba Cloud API metadata name the updatable
+  top-level parameters and the create-only fields inside
   containers and volumes.
 """
 
@@ -17,7 +18,7 @@ from alibabacloud_eci20180808 import models as eci
 from alibabacloud_openapi_util.client import Client as OpenApiUtil
 from Tea.model import TeaModel
 
-from eci_provider import rules
+from eci_provider import rules, sources
 from eci_provider.rules import ListMode, Restart
 from eci_provider.spec import ContainerGroupSpec
 
@@ -59,7 +60,7 @@ def test_every_field_has_a_rule() -> None:
 def test_create_names_match_sdk() -> None:
     sdk = sdk_names(eci.CreateContainerGroupRequest) - OPERATION_PARAMS
     ours = our_names("create")
-    # Newer than SDK 2.1.0 (seed 001, 2026) and the 2019 edition (seed 000):
+    # Newer than SDK 2.1.0 (the 2026 CreateContainerGroup API reference) and its 2019 edition:
     assert ours - sdk == {"MaxPendingMinute", "Volume.N.EmptyDirVolume.Enable"}
     # An operation flag (the client offers dry runs) and a parameter the API dropped in 2025:
     assert sdk - ours == {"DryRun", "OverheadReservationOption.EnableOverheadReservation"}
@@ -113,7 +114,7 @@ def test_nested_create_only_fields_are_update_model_section_1() -> None:
         "volumes[].config_file_volume.default_mode",
         "volumes[].config_file_volume.config_file_to_paths[].mode",
     } <= nested
-    # eci_semantics.md §5 adds the init containers' termination message fields and the ACR ARNs.
+    # The Alibaba Cloud API metadata adds the init containers' termination message fields and the ACR ARNs.
     assert {
         "init_containers[].termination_message_path",
         "init_containers[].termination_message_policy",
@@ -131,7 +132,7 @@ def test_restart_and_list_rules_follow_update_model() -> None:
     for n in ("tags", "resource_group_id", "restart_policy", "acr_registry_infos"):
         assert r[n].restarts is Restart.NONE, n
     for n in ("cpu", "memory", "dns_config"):
-        assert r[n].restarts is Restart.INSTANCE and r[n].restart_source == "interpretation", n
+        assert r[n].restarts is Restart.INSTANCE and r[n].restart_source == sources.INTERPRETATION, n
     cred = r["image_registry_credentials"]
     assert cred.renew_only and cred.no_restart_if_alone_not_growing and cred.restarts is Restart.INSTANCE
     for n in ("containers", "init_containers", "image_registry_credentials"):
@@ -155,7 +156,7 @@ def test_write_only_fields_follow_update_model_section_6() -> None:
         "auto_match_image_cache",
         "termination_grace_period_seconds",
     } <= wo
-    # ... and nothing DescribeContainerGroups returns (seed 003) is marked write-only.
+    # ... and nothing DescribeContainerGroups returns (per its API reference) is marked write-only.
     for visible in (
         "containers[].image",
         "containers[].environment_vars[]",

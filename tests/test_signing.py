@@ -1,6 +1,6 @@
 """Signatures: the published vectors, and the official SDK as an oracle over random inputs.
 
-Vectors come from aliyun_protocol.md §3 (V1) and §4 (V3).  The property tests compare with
+Vectors come from Alibaba Cloud's signature documentation (V1 and V3).  The property tests compare with
 ``alibabacloud_openapi_util`` (test-only dependency); each also checks that a one-character
 change of the secret changes the result, so a comparison that always passes cannot hide.
 """
@@ -235,7 +235,7 @@ def test_rpc_signature_matches_sdk(params: dict[str, str], method: str, secret: 
     assert signing.verify_rpc(method, {**params, "Signature": ours}, secret)
 
 
-# The SDK's V3 canonical query encodes values but not keys (aliyun_protocol.md §4); ECI keys are
+# The SDK's V3 canonical query encodes values but not keys (as the V3 documentation allows); ECI keys are
 # ``[A-Za-z0-9.]``, where both spellings agree, so keys are drawn from that alphabet.
 query_key = st.text(alphabet=string.ascii_letters + string.digits + ".", min_size=1, max_size=10)
 header_name = st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=1, max_size=12)

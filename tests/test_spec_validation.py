@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import ValidationError
 
-from eci_provider.errors import flatten_errors, format_errors
+from eci_provider import rules
+from eci_provider.errors import PATTERNS, flatten_errors, format_errors
 from eci_provider.spec import ContainerGroupSpec
 
 
@@ -143,7 +145,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         "env key starts with digit",
         setter(lambda d: c0(d)["environment_vars"].append({"key": "1X", "value": ""})),
         "containers[0].environment_vars[1].key",
-        "pattern",
+        "must start with a letter or _ and contain only letters, digits and _",
     ),
     (
         "env key too long",
@@ -191,7 +193,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         "port 0",
         setter(lambda d: c0(d)["ports"].append({"port": 0})),
         "containers[0].ports[1].port",
-        "greater than or equal to 1",
+        "must be at least 1",
     ),
     ("port 65536", setter(lambda d: c0(d)["ports"].append({"port": 65536})), "containers[0].ports[1].port", "65535"),
     (
@@ -228,7 +230,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         "probe period 0",
         setter(lambda d: c0(d)["liveness_probe"].update(period_seconds=0)),
         "containers[0].liveness_probe.period_seconds",
-        "greater than or equal to 1",
+        "must be at least 1",
     ),
     (
         "config content not base64",
@@ -415,3 +417,126 @@ def test_observed_mode_accepts_what_the_service_reports() -> None:
     data = base() | {"name": "Init-Like-Name", "tags": {"acs:svc": "1", "eci-provider/owner": "x"}}
     c0(data)["liveness_probe"] = {"http_get": {"port": 80}, "tcp_socket": {"port": 80}}
     ContainerGroupSpec.model_validate(data, context={"observed": True})
+
+
+# -- messages are written for people ----------------------------------------------------------------
+
+#: One input per kind of failure the spec can report: pydantic's own checks (types, ranges,
+#: lengths, enums, patterns, missing and unknown fields) and every custom rule.
+KINDS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    *((label, mutate) for label, mutate, _, _ in CASES),
+    ("missing image", setter(lambda d: c0(d).pop("image"))),
+    ("not an object", lambda d: ["a", "list"]),
+    ("containers not a list", setter(lambda d: d.update(containers="web"))),
+    ("probe not an object", setter(lambda d: c0(d).update(liveness_probe="yes"))),
+    ("tags not a mapping", setter(lambda d: d.update(tags="team=core"))),
+    ("tag value not a string", setter(lambda d: d.update(tags={"team": 7}))),
+    ("tags list without a key", setter(lambda d: d.update(tags=[{"Value": "x"}]))),
+    ("tags list with a duplicate", setter(lambda d: d.update(tags=[{"Key": "a"}, {"Key": "a"}]))),
+    ("tags list item not an object", setter(lambda d: d.update(tags=["a"]))),
+    ("port not a number", setter(lambda d: c0(d)["ports"].append({"port": "eighty"}))),
+    ("port a fraction", setter(lambda d: c0(d)["ports"].append({"port": 80.5}))),
+    ("boolean not a boolean", setter(lambda d: c0(d).update(tty="maybe"))),
+    ("string not a string", setter(lambda d: c0(d).update(image=["nginx"]))),
+    ("number not a number", setter(lambda d: d.update(cpu="two"))),
+    ("cpu zero", setter(lambda d: d.update(cpu=0))),
+    ("cpu not finite", setter(lambda d: d.update(cpu=float("nan")))),
+    ("ipv6 count two", setter(lambda d: d.update(ipv6_address_count=2))),
+    ("empty image", setter(lambda d: c0(d).update(image=""))),
+    ("name too long for a container", setter(lambda d: c0(d).update(name="c" * 129))),
+    ("probe exec without command", setter(lambda d: c0(d).update(liveness_probe={"exec": {"commands": []}}))),
+    ("field ref literal", setter(lambda d: c0(d)["environment_vars"].append({"key": "I", "field_ref": {}}))),
+    ("host alias ip", setter(lambda d: d.update(host_aliases=[{"ip": "not-an-ip", "hostnames": ["a"]}]))),
+    (
+        "empty dir medium",
+        setter(
+            lambda d: d["volumes"].append(
+                {"name": "t", "type": "EmptyDirVolume", "empty_dir_volume": {"medium": "disk"}}
+            )
+        ),
+    ),
+    (
+        "flex options not JSON",
+        setter(
+            lambda d: d["volumes"].append(
+                {"name": "f", "type": "FlexVolume", "flex_volume": {"driver": "alicloud/nas", "options": "{x"}}
+            )
+        ),
+    ),
+    (
+        "config mode not octal",
+        setter(lambda d: d["volumes"][0]["config_file_volume"]["config_file_to_paths"][0].update(mode=988)),
+    ),
+    ("config volume without files", setter(lambda d: d["volumes"].append({"name": "c", "type": "ConfigFileVolume"}))),
+    ("disk volume without disk", setter(lambda d: d["volumes"].append({"name": "d", "type": "DiskVolume"}))),
+    ("volume type unknown", setter(lambda d: d["volumes"].append({"name": "x", "type": "Magic"}))),
+    ("hook without port", setter(lambda d: c0(d).update(lifecycle_post_start_handler_http_get_path="/"))),
+    ("eip twice", setter(lambda d: d.update(auto_create_eip=True, eip_instance_id="eip-1"))),
+    ("ipv6 bandwidth alone", setter(lambda d: d.update(ipv6_gateway_bandwidth="10"))),
+    ("duplicate ntp servers", setter(lambda d: d.update(ntp_servers=["a", "a"]))),
+    (
+        "init container above the instance",
+        setter(lambda d: d.update(init_containers=[{"name": "i", "image": "x", "cpu": 3}])),
+    ),
+    ("empty tag key", setter(lambda d: d.update(tags={"": "v"}))),
+    ("password not a string", setter(lambda d: d["image_registry_credentials"][0].update(password=12345678))),
+]
+
+#: What pydantic writes for Python programmers, and regular expressions: none may reach a person.
+_NOT_FOR_PEOPLE = re.compile(
+    r"Value error|Assertion failed|after validation|pattern|pydantic|Input should|String should|function-"
+    r"|\[type=|[\^$\\]|\[[A-Za-z0-9]-[A-Za-z0-9]"
+)
+
+
+def _problems_of(mutate: Callable[[dict[str, Any]], Any]) -> tuple[Any, ValidationError]:
+    data = mutate(copy.deepcopy(base()))
+    with pytest.raises(ValidationError) as info:
+        ContainerGroupSpec.model_validate(data)
+    return data, info.value
+
+
+@pytest.mark.parametrize(("label", "mutate"), KINDS, ids=[k[0] for k in KINDS])
+def test_messages_are_written_for_people(label: str, mutate: Callable[[dict[str, Any]], Any]) -> None:
+    data, error = _problems_of(mutate)
+    for problems in (flatten_errors(error), flatten_errors(error, data)):
+        assert problems
+        for path, message in problems:
+            assert message and not _NOT_FOR_PEOPLE.search(message), (path, message)
+            assert "hunter2-PW" not in message and "12345678" not in message
+
+
+def test_a_bad_key_names_the_container_the_value_and_the_rule() -> None:
+    data, error = _problems_of(setter(lambda d: c0(d).update(environment_vars=[{"key": "MY-VAR", "value": "x"}])))
+    assert (
+        "containers[web].environment_vars[0].key: 'MY-VAR' must start with a letter or _ and contain only "
+        "letters, digits and _"
+    ) in format_errors(error, data)
+
+
+def test_values_are_shown_only_with_the_input_and_never_for_secrets() -> None:
+    data, error = _problems_of(setter(lambda d: c0(d)["ports"].append({"port": 0, "protocol": "SCTP"})))
+    assert ("containers[web].ports[1].port", "0 must be at least 1") in flatten_errors(error, data)
+    assert ("containers[web].ports[1].protocol", "'SCTP' must be 'TCP' or 'UDP'") in flatten_errors(error, data)
+    assert ("containers[0].ports[1].port", "must be at least 1") in flatten_errors(error)  # the emulator's form
+    secret = "NOT-BASE64-SECRET!"
+    data, error = _problems_of(
+        setter(lambda d: d["volumes"][0]["config_file_volume"]["config_file_to_paths"][0].update(content=secret))
+    )
+    ((path, message),) = flatten_errors(error, data)
+    assert path.endswith(".content") and message.startswith("must be Base64-encoded") and secret not in message
+
+
+def test_an_item_whose_key_repeats_keeps_its_index() -> None:
+    data, error = _problems_of(setter(lambda d: d["containers"].append({"name": "web", "image": "y"})))
+    assert [p for p, _ in flatten_errors(error, data)] == ["containers[1].name"]
+
+
+def test_every_pattern_of_the_spec_is_described_in_words() -> None:
+    patterns = set()
+    for info in rules.walk(ContainerGroupSpec):
+        field = info.model.model_fields[info.name]
+        for meta in [*field.metadata, *(m for a in get_args(field.annotation) for m in getattr(a, "__metadata__", ()))]:
+            if getattr(meta, "pattern", None):
+                patterns.add(meta.pattern)
+    assert patterns and patterns <= set(PATTERNS)

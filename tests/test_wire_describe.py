@@ -1,6 +1,7 @@
-"""Decoding DescribeContainerGroups: every quirk of the response shape (seed 003).
+"""Decoding DescribeContainerGroups: every quirk of the response shape (DescribeContainerGroups API
+reference).
 
-``data/describe_group.json`` is written for this project in the shape seed 003 documents:
+``data/describe_group.json`` is written for this project in the shape the API reference documents:
 init containers say ``Command``, probes ``Execs``, volume blocks are flat, env field references
 sit under ``ValueFrom``, numbers are floats, blank handler objects and service tags appear.
 """

@@ -3,7 +3,7 @@
 The SDK (``alibabacloud_eci20180808`` 2.1.0 + ``alibabacloud_openapi_util``) is a test-only
 dependency. The one difference we normalise is the spelling of booleans: the SDK renders
 Python's ``str(True)`` = ``True``, while we send ``true`` as the API reference writes it (the
-service is case-insensitive, aliyun_protocol.md §6). We normalise only parameters whose field
+service is case-insensitive). We normalise only parameters whose field
 is a boolean, found from the spec's own types, so a string that happens to read "True" still
 has to match exactly.
 """
@@ -57,7 +57,7 @@ def test_bool_patterns_found() -> None:
 
 
 def test_reference_sample_matches_sdk() -> None:
-    """The sample request of aliyun_protocol.md Appendix A, built independently on both sides."""
+    """A sample request touching every kind of parameter, built independently on both sides."""
     C = eci
     request = C.CreateContainerGroupRequest(
         region_id="cn-hangzhou",
@@ -160,7 +160,7 @@ def test_reference_sample_matches_sdk() -> None:
     )
     ours = wire.to_create_params(spec, "cn-hangzhou")
     assert ours == sdk_params(request)
-    assert len(ours) == 42  # the 42 keys listed in aliyun_protocol.md, Appendix A output
+    assert len(ours) == 42  # the 42 keys the SDK produces for this request
 
 
 def test_kitchen_sink_matches_sdk() -> None:

@@ -3,7 +3,7 @@
 Use it over real HTTP (:func:`serve`, or ``eci-provider emulator``) or in process
 (:func:`embedded_transport`, or ``httpx.WSGITransport(app=Emulator().wsgi_app)``).  It checks
 V1 and V3 signatures, implements Create/Describe/Update/Delete/RestartContainerGroup with the
-update model of update-model.md, simulates the instance lifecycle from stored timestamps, and
+update model of docs/update-rules.md, simulates the instance lifecycle from stored timestamps, and
 injects faults on demand.  Standard library only (plus ``httpx`` for the embedded transport).
 """
 

@@ -35,7 +35,7 @@ ADMIN_PREFIX = "/__emulator/"
 StartResponse = Callable[..., Any]
 
 
-#: Alibaba Cloud's usual InternalError text (not in the seeds).
+#: Alibaba Cloud's usual InternalError text (not in the API references).
 _INTERNAL_ERROR = "The request processing has failed due to some unknown error."
 
 

@@ -21,7 +21,7 @@ from .config import Credential, EmulatorConfig
 from .errors import ApiError, missing
 from .store import Store
 
-#: Parameters that belong to the protocol, not to the action (aliyun_protocol.md §2).
+#: Parameters that belong to the protocol, not to the action (Alibaba Cloud's RPC common parameters).
 COMMON_PARAMS = frozenset(
     {
         "Action",

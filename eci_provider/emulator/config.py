@@ -34,15 +34,17 @@ class EmulatorConfig:
     db_path: str = ":memory:"
     credentials: tuple[Credential, ...] = (Credential("testid", "testsecret"),)
     transition_seconds: float = 0.0
-    #: Terminal groups (Succeeded/Failed/Expired) are fully kept this long (seed 003: 1 hour) ...
+    #: Terminal groups (Succeeded/Failed/Expired) are fully kept this long (DescribeContainerGroups API
+    #: reference: 1 hour) ...
     retention_seconds: float = 3600.0
-    #: ... after which only this many of the newest stay, per region (seed 003: 100).
+    #: ... after which only this many of the newest stay, per region (DescribeContainerGroups API reference: 100).
     retention_keep: int = 100
-    #: A ScheduleFailed group is deleted by the service after this long (eci_semantics.md §2: 24 h).
+    #: A ScheduleFailed group is deleted by the service after this long (ECI instance lifecycle documentation: 24 h).
     schedule_failed_ttl_seconds: float = 86400.0
-    #: How long a ClientToken returns the original response (interpretation: 24 h).
+    #: How long a ClientToken returns the original response (an interpretation, docs/emulator.md: 24 h).
     client_token_ttl_seconds: float = 86400.0
-    #: Accepted clock skew of Timestamp / x-acs-date (aliyun_protocol.md §2: 15 minutes).
+    #: Accepted clock skew of Timestamp / x-acs-date (Alibaba Cloud's API error codes,
+    #: InvalidTimeStamp.Expired: 15 minutes).
     max_clock_skew_seconds: float = 900.0
     faults: Faults = field(default_factory=Faults)
 

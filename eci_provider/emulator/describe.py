@@ -1,4 +1,5 @@
-"""DescribeContainerGroups: the element shape (seed 003), filters, and opaque paging tokens."""
+"""DescribeContainerGroups: the element shape (DescribeContainerGroups API reference), filters, and opaque
+paging tokens."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ MAX_LIMIT = 20
 MAX_IDS = 20
 MAX_TAG_FILTERS = 10
 
-#: Parameters DescribeContainerGroups accepts (aliyun_protocol.md §8), lists as ``N``.
+#: Parameters DescribeContainerGroups accepts (DescribeContainerGroups API reference), lists as ``N``.
 PARAMS = frozenset(
     {
         "RegionId",

@@ -1,7 +1,7 @@
 """API errors of the emulator, and how spec validation failures map onto ECI error codes.
 
 Every failure an action can produce is an :class:`ApiError`; the WSGI layer renders it as the
-error body of aliyun_protocol.md §5.  Messages name the offending parameter in API spelling
+error body Alibaba Cloud documents for its RPC APIs.  Messages name the offending parameter in API spelling
 (``Container.1.Port.1.Port``) so a client bug is easy to find, and never echo a value: a
 rejected registry password must not come back in an error body or a log line.
 """
@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from .. import rules
-from ..errors import flatten_errors
+from ..errors import REQUIRED, flatten_errors
 from ..spec import ContainerGroupSpec
 
 Mode = Literal["create", "update"]
@@ -31,7 +31,7 @@ _STATUS: dict[str, int] = {
     "ServiceUnavailable": 503,
 }
 
-#: Fixed messages from the seeds' error tables (seed 001 and seed 004).
+#: Fixed messages from the error tables of the CreateContainerGroup and UpdateContainerGroup API references.
 SEED_MESSAGES: dict[str, str] = {
     "InvalidParameter.CPU.Memory": "The specified cpu and memory are not allowed",
     "InvalidParameter.DuplicatedName": "The container group include containers with duplicate names.",
@@ -144,13 +144,13 @@ def _code_for(path: str, message: str) -> str:
 def from_validation(exc: ValidationError, mode: Mode = "create") -> ApiError:
     """The API error for a spec that fails validation.
 
-    The spec models embed the seed code in the message of the cross-field rules that have one
+    The spec models embed the API's error code in the message of the cross-field rules that have one
     (duplicate names, the vCPU/memory envelope); those codes win.  A missing required field is
     ``MissingParameter``; anything else is ``InvalidParameter`` naming the first bad field.
     """
     problems = flatten_errors(exc)
     for path, msg in problems:
-        if msg == "Field required":
+        if msg == REQUIRED:
             return missing(api_path(path, mode))
     for path, msg in problems:
         code = _code_for(path, msg)
@@ -188,6 +188,6 @@ def from_update_decode(message: str) -> ApiError:
     if field is None:
         return ApiError("InvalidParameter", message)
     snake = field + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in rest)
-    if m.group("msg") == "Field required":
+    if m.group("msg") == REQUIRED:
         return missing(api_path(snake, "update"))
     return invalid(api_path(snake, "update"), m.group("msg"))

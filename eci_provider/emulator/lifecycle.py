@@ -1,4 +1,4 @@
-"""The instance state machine (eci_semantics.md §2), computed lazily from timestamps.
+"""The instance state machine (ECI instance lifecycle documentation), computed lazily from timestamps.
 
 There are no background threads.  Every stored group knows when its next transition is due
 (:meth:`Lifecycle.next_change`); each request first replays all due transitions with the

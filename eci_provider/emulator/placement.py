@@ -44,8 +44,19 @@ def first_candidate(csv: str | None) -> str | None:
     return csv.split(",")[0].strip() or None
 
 
+#: Addresses handed out per /24: .2 to .251 (.0 is the network, .1 the vSwitch gateway).
+ADDRESSES_PER_BLOCK = 250
+
+
+def _address(prefix: str, index: int) -> str:
+    """The ``index``-th (0-based) address under ``prefix``: 172.16.0.2, 172.16.0.3, ..., 172.16.1.2."""
+    return f"{prefix}.{(index // ADDRESSES_PER_BLOCK) % 256}.{index % ADDRESSES_PER_BLOCK + 2}"
+
+
 def place(spec: ContainerGroupSpec, region: str, seq: int) -> dict[str, Any]:
-    """The placement facts of a new group; ``seq`` is a per-database counter (unique IPs)."""
+    """The placement facts of a new group; ``seq`` is a per-database counter that starts at 1
+    (unique IPs: the first group gets 172.16.0.2, as docs/emulator.md says)."""
+    index = seq - 1
     v_switch = first_candidate(spec.v_switch_id) or f"vsw-emulator-{_digest(region, 8)}"
     zone = spec.zone_id or f"{region}-{'abcdefghijk'[int(_digest(v_switch, 4), 16) % 11]}"
     out: dict[str, Any] = {
@@ -54,12 +65,12 @@ def place(spec: ContainerGroupSpec, region: str, seq: int) -> dict[str, Any]:
         "SecurityGroupId": spec.security_group_id or DEFAULT_SECURITY_GROUP,
         "VpcId": f"vpc-{_digest('vpc' + v_switch, 20)}",
         "EniInstanceId": f"eni-{_digest(f'eni{seq}{region}', 20)}",
-        "IntranetIp": spec.private_ip_address or f"172.16.{(seq // 250) % 256}.{seq % 250 + 2}",
+        "IntranetIp": spec.private_ip_address or _address("172.16", index),
         "InternetIp": "",
         "Ipv6Address": "",
     }
     if spec.auto_create_eip or spec.eip_instance_id:
-        out["InternetIp"] = f"47.96.{(seq // 250) % 256}.{seq % 250 + 2}"
+        out["InternetIp"] = _address("47.96", index)
     if spec.ipv6_address_count:
-        out["Ipv6Address"] = f"2408:4005:3ff:{seq % 65536:x}::{seq // 65536 + 1:x}"
+        out["Ipv6Address"] = f"2408:4005:3ff:{index % 65536:x}::{index // 65536 + 1:x}"
     return out

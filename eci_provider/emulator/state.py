@@ -28,9 +28,9 @@ STATUSES = (
     "Terminating",
     "Expired",
 )
-#: Terminal states (seed 003): kept for the retention period, never changed again.
+#: Terminal states (DescribeContainerGroups API reference): kept for the retention period, never changed again.
 TERMINAL = frozenset({"Succeeded", "Failed", "Expired"})
-#: States UpdateContainerGroup and RestartContainerGroup accept (seed 004, RST).
+#: States UpdateContainerGroup and RestartContainerGroup accept (their API references).
 MUTABLE = frozenset({"Pending", "Running"})
 MAX_EVENTS = 50
 
@@ -132,7 +132,7 @@ class Group:
     def event(self, t: float, reason: str, message: str, name: str, *, type_: str = "Normal", count: int = 1) -> None:
         """Record an event; a repeat of the same event bumps ``Count`` (Kubernetes semantics).
 
-        At most :data:`MAX_EVENTS` are kept, newest last (eci_semantics.md §7: 50 per instance).
+        At most :data:`MAX_EVENTS` are kept, newest last (ECI documentation: 50 per instance).
         """
         stamp = rfc3339(t)
         for i, ev in enumerate(self.events):

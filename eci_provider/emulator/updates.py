@@ -1,8 +1,8 @@
-"""UpdateContainerGroup semantics (update-model.md §2-§4), implemented independently of the planner.
+"""UpdateContainerGroup semantics (docs/update-rules.md), implemented independently of the planner.
 
 This module is the one place that holds the update model's interpretations, so each can be
 changed alone when the real service turns out to behave differently.  The tables below restate
-update-model.md; a test checks that they agree with the per-field rules in
+the UpdateContainerGroup API reference; a test checks that they agree with the per-field rules in
 :mod:`eci_provider.rules`, so the planner (which reads the rules) and the emulator (which reads
 these tables) cannot drift apart silently, while still being two implementations.
 
@@ -37,25 +37,26 @@ from . import errors
 from .placement import DEFAULT_RESOURCE_GROUP, SizeError, instance_size
 
 UPDATE_TYPES = ("RenewUpdate", "IncrementalUpdate")
-DEFAULT_UPDATE_TYPE = "RenewUpdate"  # seed 004
+DEFAULT_UPDATE_TYPE = "RenewUpdate"  # UpdateContainerGroup API reference
 
-#: The sent list replaces the whole list, whatever UpdateType says (seed 004); items keyed by.
+#: The sent list replaces the whole list, whatever UpdateType says (UpdateContainerGroup API reference); items keyed by.
 FULL_LISTS: dict[str, str] = {
     "containers": "name",
     "init_containers": "name",
     "image_registry_credentials": "server",
 }
-#: RenewUpdate replaces the list; IncrementalUpdate merges sent items by this key (seed 004).
+#: RenewUpdate replaces the list; IncrementalUpdate merges sent items by this key (UpdateContainerGroup API
+#: reference).
 MERGE_LISTS: dict[str, str] = {"tags": "key", "volumes": "name", "acr_registry_infos": "instance_id"}
 #: RenewUpdate replaces the struct; IncrementalUpdate overwrites only the members sent.
 MERGE_STRUCTS = frozenset({"dns_config"})
-#: Accepted only with UpdateType=RenewUpdate (seed 004).
+#: Accepted only with UpdateType=RenewUpdate (UpdateContainerGroup API reference).
 RENEW_ONLY = frozenset({"image_registry_credentials"})
 #: A change restarts the whole instance (meta for the first two; inferred for the rest).
 INSTANCE_RESTART = ("init_containers", "image_registry_credentials", "cpu", "memory", "dns_config")
-#: ... except credentials sent alone whose count does not grow (seed 004).
+#: ... except credentials sent alone whose count does not grow (UpdateContainerGroup API reference).
 NO_RESTART_IF_ALONE_NOT_GROWING = frozenset({"image_registry_credentials"})
-#: A change restarts nothing (update-model.md §4).
+#: A change restarts nothing (UpdateContainerGroup API reference).
 NO_RESTART = ("tags", "resource_group_id", "restart_policy", "acr_registry_infos")
 #: A changed container restarts itself; a changed volume restarts the containers mounting it.
 CONTAINER_RESTART = "containers"
@@ -100,7 +101,9 @@ def plan_update(current: ContainerGroupSpec, sent: Mapping[str, Any], update_typ
     renew = update_type == "RenewUpdate"
     for name in sent:
         if name in RENEW_ONLY and not renew:
-            raise errors.invalid(_api(name), "is accepted only with UpdateType=RenewUpdate (seed 004)")
+            raise errors.invalid(
+                _api(name), "is accepted only with UpdateType=RenewUpdate (UpdateContainerGroup API reference)"
+            )
 
     data = revealed(current)
     for name, value in sent.items():
@@ -184,7 +187,8 @@ def _preserve(old: Any, new: Any) -> Any:
     """``new`` with every create-only field taken from ``old`` (the item it re-sends), recursively.
 
     UpdateContainerGroup cannot carry create-only fields, so a re-sent item keeps the ones it
-    was created with; an item without a predecessor gets them unset (interpretation).
+    was created with; an item without a predecessor gets them unset (docs/update-rules.md, interpretation
+    "create-only-in-items").
     """
     if not isinstance(new, BaseModel):
         return new
