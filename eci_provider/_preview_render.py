@@ -89,6 +89,7 @@ def _summary_line(counts: Mapping[str, int], total: int, stack: str) -> str:
         ("delete", "to delete"),
         ("forget", "to drop from the stack"),
         ("unknown", "known only during pulumi up"),
+        ("unanalysed", "to update, not analysed"),
     ):
         if counts[key]:
             parts.append(f"{counts[key]} {verb}")
