@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -115,6 +116,12 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+#: A URL that can stand in a Markdown link as it is: nothing that ends the link or the text.
+_LINKABLE = re.compile(r"https?://[^\s()<>\[\]`'\"\\]+")
+#: GitHub rejects an issue or pull-request comment longer than this (characters of the body).
+GITHUB_COMMENT_LIMIT = 65_536
+
+
 def _cmd_preview_comment(args: argparse.Namespace) -> int:
     """Exit 0, or 1 when a ``--fail-on`` condition is met (the report is written either way),
     or 2 when the input is not a preview document."""
@@ -125,6 +132,12 @@ def _cmd_preview_comment(args: argparse.Namespace) -> int:
     if unknown:
         choices = ", ".join(FAIL_ON)
         print(f"--fail-on: unknown condition(s) {', '.join(unknown)}; choose from {choices}", file=sys.stderr)
+        return 2
+    if args.max_chars < 0:
+        print("--max-chars: a number of characters, or 0 for no limit", file=sys.stderr)
+        return 2
+    if args.full_report_url is not None and not _LINKABLE.fullmatch(args.full_report_url):
+        print("--full-report-url: an http(s) URL without spaces, quotes, brackets or parentheses", file=sys.stderr)
         return 2
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
@@ -141,11 +154,17 @@ def _cmd_preview_comment(args: argparse.Namespace) -> int:
     except Exception as e:  # a document the analysis did not foresee: say so, exit 2, not 1
         print(f"{args.file}: could not analyse the preview ({type(e).__name__}: {e})", file=sys.stderr)
         return 2
-    rendered = render_json(report, fail_on) if args.format == "json" else render_markdown(report, fail_on)
+    if args.format == "json":
+        rendered = render_json(report, fail_on)
+    else:
+        budget = args.max_chars or None
+        rendered = render_markdown(report, fail_on, max_chars=budget, full_report_url=args.full_report_url)
     if args.output:
         Path(args.output).write_text(rendered)
     else:
         sys.stdout.write(rendered)
+    if args.full_output:
+        Path(args.full_output).write_text(render_markdown(report, fail_on))
     hits = gate(report, fail_on)
     for hit in hits:
         print(f"fail-on {hit}", file=sys.stderr)
@@ -181,6 +200,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", default="-", help="the preview JSON, or - for stdin (default)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default: %(default)s")
     p.add_argument("--output", "-o", help="write the report here instead of stdout")
+    p.add_argument(
+        "--max-chars",
+        type=int,
+        default=GITHUB_COMMENT_LIMIT,
+        metavar="N",
+        help="shorten a longer Markdown report to N characters, keeping the summary, every warning and every "
+        "replacement, delete and instance restart (default: %(default)s, GitHub's comment limit; 0: no limit; "
+        "JSON is never shortened)",
+    )
+    p.add_argument(
+        "--full-report-url",
+        metavar="URL",
+        help="where the full report can be read (the CI run whose job summary holds it): linked from a shortened one",
+    )
+    p.add_argument(
+        "--full-output",
+        metavar="FILE",
+        help="also write the full Markdown report, never shortened, here (for a CI job summary)",
+    )
     from .preview import FAIL_ON  # the conditions are the report's, listed once there
 
     p.add_argument(

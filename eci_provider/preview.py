@@ -36,6 +36,8 @@ __all__ = [
     "Report",
     "Row",
     "analyse",
+    "failure_text",
+    "failures",
     "gate",
     "render_json",
     "render_markdown",
@@ -550,14 +552,26 @@ def _value(v: Any) -> str | None:
 
 def gate(report: Report, fail_on: Iterable[str]) -> list[str]:
     """Which ``--fail-on`` conditions the report meets, as sentences (empty: pass)."""
+    return [failure_text(cond, names) for cond, names in failures(report, fail_on)]
+
+
+def failures(report: Report, fail_on: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each ``--fail-on`` condition the report meets, with the groups that meet it."""
     hits = []
     for cond in fail_on:
         if cond not in FAIL_ON:
             raise ValueError(f"--fail-on: unknown condition {cond!r}; choose from {', '.join(FAIL_ON)}")
-        names = [g.resource for g in report.groups if _meets(g, cond)]
+        names = tuple(g.resource for g in report.groups if _meets(g, cond))
         if names:
-            hits.append(f"{cond}: {', '.join(names)} ({FAIL_ON[cond]})")
+            hits.append((cond, names))
     return hits
+
+
+def failure_text(cond: str, names: Sequence[str], most: int | None = None) -> str:
+    """``replace: cache, db (a group is replaced)``; with ``most``, at most that many names and
+    how many more (a report cut to a size cannot list 400 names in one line)."""
+    shown = list(names) if most is None or len(names) <= most else [*names[:most], f"and {len(names) - most} more"]
+    return f"{cond}: {', '.join(shown)} ({FAIL_ON[cond]})"
 
 
 def _meets(g: GroupReport, cond: str) -> bool:
@@ -575,11 +589,24 @@ def _meets(g: GroupReport, cond: str) -> bool:
     }[cond]
 
 
-def render_markdown(report: Report, fail_on: Sequence[str] = ()) -> str:
-    """A pull-request comment: summary line and table, warnings, one section per group."""
+def render_markdown(
+    report: Report, fail_on: Sequence[str] = (), max_chars: int | None = None, full_report_url: str | None = None
+) -> str:
+    """A pull-request comment: summary line and table, warnings, one section per group.
+
+    With ``max_chars``, a report longer than that is shortened to fit (GitHub rejects a comment
+    over 65,536 characters): see :mod:`._preview_fit` for what is kept.  ``full_report_url``
+    links the full report from a shortened one (the CI run whose job summary holds it).
+    """
     from ._preview_render import markdown
 
-    return markdown(report, gate(report, fail_on))
+    hits = failures(report, fail_on)
+    full = markdown(report, hits)
+    if max_chars is None or len(full) <= max_chars:
+        return full
+    from ._preview_fit import fit
+
+    return fit(report, hits, max_chars, full_report_url)
 
 
 def render_json(report: Report, fail_on: Sequence[str] = ()) -> str:
