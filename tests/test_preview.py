@@ -553,6 +553,35 @@ def test_example_workflow_runs_the_command_it_documents() -> None:
     assert flow["permissions"]["pull-requests"] == "write"
 
 
+def test_the_example_workflow_posts_the_budgeted_report_and_summarises_the_full_one() -> None:
+    """The comment is the report cut to GitHub's limit and links the run; the job summary gets
+    the full report, within the step summary's own limit (1 MiB), and the run keeps it whole."""
+    flow = yaml.safe_load((ROOT / ".github/workflows/preview.yml").read_text())
+    steps = flow["jobs"]["preview"]["steps"]
+    run = next(s for s in steps if s.get("id") == "report")["run"]
+    lines = run.replace("\\\n", " ").splitlines()
+    calls = [_argv(line) for line in lines if line.lstrip().startswith(".venv/bin/eci-provider")]
+    comment = build_parser().parse_args(calls[0][1:])
+    assert comment.max_chars == 65_536 and comment.format == "markdown"
+    assert comment.output.endswith("/comment.md") and comment.full_output.endswith("/full.md")
+    assert comment.full_report_url == "$run_url"
+    assert 'run_url="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"' in run
+    assert 'cat "$RUNNER_TEMP/full.md" >> "$GITHUB_STEP_SUMMARY"' in run
+    assert "-le 1048576 ]" in run  # a full report over 1 MiB would drop the whole summary
+    oversized = build_parser().parse_args(calls[1][1:])
+    assert oversized.max_chars * 4 < 1_048_576  # a code point is at most 4 bytes of UTF-8
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["path"].endswith("/full.md")
+    post = next(s for s in steps if s.get("uses", "").startswith("actions/github-script"))["with"]["script"]
+    assert "/comment.md" in post and "full.md" not in post
+
+
+def _argv(line: str) -> list[str]:
+    """A shell command line's words up to its first redirection."""
+    argv = shlex.split(line)
+    return argv[: next((i for i, a in enumerate(argv) if a.startswith(("2>", ">"))), len(argv))]
+
+
 def test_report_of_a_copy_is_stable() -> None:
     """analyse() does not change its input (a bot may render both formats from one document)."""
     doc = load("mixed")
