@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 from . import _markdown as md
 from ._redaction import SECRET
-from .preview import IMPACTS, GroupReport, Report, Row
+from .preview import IMPACTS, GroupReport, Report, Row, failure_text
 
 FOOTER = (
     "Rebuilt by eci-provider preview-comment from pulumi preview --json, with the planner the provider runs "
@@ -40,7 +40,27 @@ def as_json(report: Report, hits: Sequence[str]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def markdown(report: Report, hits: Sequence[str]) -> str:
+def markdown(report: Report, hits: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """The full report: summary, verdicts and warnings, every group in full, other resources."""
+    out = head(report, names=True)
+    verdicts = [failure_line(cond, names) for cond, names in hits]
+    alerts = verdicts + warning_lines(report)
+    if alerts:
+        out += ["", WARNING, *alerts]
+    for g in report.groups:
+        out.append("")
+        out.extend(section(g))
+    out += others_table(report)
+    out += footer()
+    return "\n".join(out) + "\n"
+
+
+WARNING = "> [!WARNING]"
+
+
+def head(report: Report, names: bool) -> list[str]:
+    """The marker, the heading, the summary line and the table per impact (with the groups'
+    names when ``names``; a shortened report has no room for 2,000 names there)."""
     out: list[str] = [md.marker(report.stack)]
     stack = md.code(report.stack or "?", table=False)
     project = f"{md.code(report.project, table=False)} · " if report.project else ""
@@ -49,26 +69,41 @@ def markdown(report: Report, hits: Sequence[str]) -> str:
     changing = [g for g in report.groups if g.impact != "noop"]
     if not changing:
         out.append(f"**No container group changes in {stack}.**")
-    else:
-        out += [_summary_line(counts, len(changing), stack), "", "| | Change | Groups |", "|---|---|---|"]
-        for impact, (label, mark) in IMPACTS.items():
-            members = [g for g in report.groups if g.impact == impact]
-            if members and impact != "noop":
-                names = ", ".join(md.code(g.resource) for g in members)
-                out.append(f"| {mark} | {md.escape(label)} | {len(members)}: {names} |")
-    warned = [(g, w) for g in report.groups for w in g.warnings]
-    if warned or hits:
-        out += ["", "> [!WARNING]"]
-        out += [f"> - **{md.escape(h)}** (fails this check: `--fail-on`)" for h in hits]
-        out += [f"> - {md.code(g.resource, table=False)}: {md.escape(w)}" for g, w in warned]
-    for g in report.groups:
-        out.append("")
-        out.extend(_section(g))
-    if report.others:
-        out += ["", "### Other resources (not analysed)", "", "| Operation | Type | Resource |", "|---|---|---|"]
-        out += [f"| {md.escape(o.op)} | {md.code(o.type)} | {md.code(o.resource)} |" for o in report.others]
-    out += ["", f"<sub>{md.escape(FOOTER)}</sub>"]
-    return "\n".join(out) + "\n"
+        return out
+    out += [_summary_line(counts, len(changing), stack), "", "| | Change | Groups |", "|---|---|---|"]
+    for impact, (label, mark) in IMPACTS.items():
+        members = [g for g in report.groups if g.impact == impact]
+        if members and impact != "noop":
+            listed = ": " + ", ".join(md.code(g.resource) for g in members) if names else ""
+            out.append(f"| {mark} | {md.escape(label)} | {len(members)}{listed} |")
+    return out
+
+
+def failure_line(cond: str, names: Sequence[str], most: int | None = None) -> str:
+    """One ``--fail-on`` verdict, as an item of the warning box."""
+    return f"> - **{md.escape(failure_text(cond, names, most))}** (fails this check: `--fail-on`)"
+
+
+def warning_lines(report: Report) -> list[str]:
+    """Every group's warnings, as items of the warning box, in the report's order."""
+    return [f"> - {md.code(g.resource, table=False)}: {md.escape(w)}" for g in report.groups for w in g.warnings]
+
+
+def one_line(g: GroupReport) -> str:
+    """A group in one line, for a shortened report: what happens to it, not why."""
+    mark = IMPACTS[g.impact][1]
+    return f"- {mark} {md.code(g.resource, table=False)}: {md.escape(g.summary)}"
+
+
+def others_table(report: Report) -> list[str]:
+    if not report.others:
+        return []
+    out = ["", "### Other resources (not analysed)", "", "| Operation | Type | Resource |", "|---|---|---|"]
+    return out + [f"| {md.escape(o.op)} | {md.code(o.type)} | {md.code(o.resource)} |" for o in report.others]
+
+
+def footer() -> list[str]:
+    return ["", f"<sub>{md.escape(FOOTER)}</sub>"]
 
 
 def _summary_line(counts: Mapping[str, int], total: int, stack: str) -> str:
@@ -88,6 +123,7 @@ def _summary_line(counts: Mapping[str, int], total: int, stack: str) -> str:
         ("delete", "to delete"),
         ("forget", "to drop from the stack"),
         ("unknown", "known only during pulumi up"),
+        ("unanalysed", "to update, not analysed"),
     ):
         if counts[key]:
             parts.append(f"{counts[key]} {verb}")
@@ -95,7 +131,7 @@ def _summary_line(counts: Mapping[str, int], total: int, stack: str) -> str:
     return f"**{total} container {noun} in {stack}:** " + " · ".join(parts)
 
 
-def _section(g: GroupReport) -> list[str]:
+def section(g: GroupReport) -> list[str]:
     mark = IMPACTS[g.impact][1]
     out = [f"### {mark} {md.code(g.resource, table=False)}: {md.escape(g.summary)}"]
     facts = _facts(g)

@@ -8,9 +8,13 @@ them.  Those fields are rebuilt from the redacted views ``check`` publishes
 (:mod:`._redaction`); write-only digests under them are recomputed from the previous view, so
 that an unchanged secret compares equal and a changed one does not.
 
-When something cannot be rebuilt (an unknown value, a field secret as a whole structure, a
-state written before views existed), the plan ``check`` made is used instead and the report
-says so: it compares the previous inputs with the new ones, so it cannot see drift.
+When the observed side cannot be rebuilt (a state written before the provider kept an
+observed copy and views, a field secret as a whole structure), the previous inputs
+(``oldState.inputs``) are planned against the new ones with :func:`~eci_provider.plan.inputs_plan`,
+the function the provider's ``check`` uses; that plan cannot see drift, and the report says so.
+When the inputs hide secrets too, the plan ``check`` published (``__plan``) stands in; without
+one, the group is *unanalysed*.  Only a value Pulumi itself prints as unknown makes a group
+*unknown*.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pydantic import ValidationError
 
 from ._canonical import related
 from ._redaction import SECRET, align, is_marker, key_paths, leaves, settled
-from .plan import Applied, applied_record, plan, region_move
+from .plan import Applied, applied_record, inputs_plan, plan, region_move
 from .spec import ContainerGroupSpec
 
 __all__ = ["MASK", "UNKNOWN", "Replanned", "desired_view", "has_unknown", "replan"]
@@ -43,8 +47,9 @@ class Replanned:
     """A plan (as :meth:`Plan.to_dict`) and how much of it could be checked."""
 
     plan: Mapping[str, Any]
-    #: ``replanned`` (from the observed state, like ``diff``), ``check`` (the plan ``check``
-    #: made from the previous inputs) or ``unknown`` (values known only during the update).
+    #: ``replanned`` (from the observed state, like ``diff``), ``check`` (check's plan: the
+    #: previous inputs against the new ones), ``unknown`` (values known only during the update)
+    #: or ``unanalysed`` (the preview hides what changed and holds no plan).
     basis: str
     #: Changed paths where the cloud differs from what was last applied (changes made outside
     #: Pulumi, which the update reverts).
@@ -101,13 +106,42 @@ def desired_view(inputs: Mapping[str, Any]) -> tuple[ContainerGroupSpec | None, 
         return None, blind
 
 
-def _fallback(check: Any, why: str) -> Replanned:
-    """The plan ``check`` made (previous inputs against new ones), with the reason it is used."""
-    p = dict(check) if isinstance(check, Mapping) and isinstance(check.get("action"), str) else {"action": "unknown"}
-    if p["action"] == "unknown":
-        return Replanned(p, "unknown", notes=(why,))
-    note = f"{why}; this is the plan the provider's check made from the previous inputs, which cannot show drift"
-    return Replanned(p, "check", notes=(note,))
+_NO_DRIFT = "drift cannot be shown (it compares inputs, not the group as it runs)"
+
+
+def _from_inputs(
+    old_in: Mapping[str, Any], new_in: Mapping[str, Any], check: Any, resolve: Resolve, why: str
+) -> Replanned:
+    """Check's plan, made here from the previous inputs and the new ones; ``why`` says why the
+    observed group could not be used.  The inputs' own views stand in for fields Pulumi masks."""
+    old_views = {k: settled(v) for k, v in as_mapping(old_in.get("__redacted")).items()}
+    previous_data, blind_old = _fields(old_in, old_views)
+    desired_data, blind_new = _fields(new_in, new_in.get("__redacted"))
+    blind = sorted(set(blind_old + blind_new))
+    if blind:
+        return _checked(check, f"{why}, and {', '.join(blind)} hold secrets the preview does not show")
+    if not previous_data or has_unknown(previous_data):
+        return _checked(check, f"{why}, and the previous inputs are not in the preview")
+    previous_data, desired_data = copy.deepcopy((previous_data, desired_data))
+    align(desired_data, previous_data, resolve)
+    try:
+        previous = ContainerGroupSpec.model_validate(previous_data, context=_LENIENT)
+        desired = ContainerGroupSpec.model_validate(desired_data, context=_LENIENT)
+    except ValidationError as e:
+        return _checked(check, f"{why}, and the inputs do not form a valid spec ({e.error_count()} problem(s))")
+    p = inputs_plan(previous, desired, old_in.get("__secret_paths"), new_in.get("__secret_paths"))
+    note = f"{why}: planned from the previous inputs to the new ones, as the provider's check does; {_NO_DRIFT}"
+    return Replanned(p.to_dict(), "check", notes=(note,))
+
+
+def _checked(check: Any, why: str) -> Replanned:
+    """The plan ``check`` published (previous inputs against new ones), with the reason it is
+    used; without one (a provider version that published none, or inputs check could not
+    plan), the group is unanalysed, which is not the same as unknown."""
+    if isinstance(check, Mapping) and check.get("action") in ("create", "noop", "update", "replace"):
+        note = f"{why}; this is the plan the provider's check made from the previous inputs: {_NO_DRIFT}"
+        return Replanned(dict(check), "check", notes=(note,))
+    return Replanned({"action": "unanalysed"}, "unanalysed", notes=(why,))
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
@@ -126,7 +160,10 @@ def _marked(value: Any) -> bool:
     return value == SECRET or value == [SECRET]
 
 
-def _unifier(changed_by_check: list[str] | None) -> Callable[[str, Any, Any], tuple[Any, Any]]:
+Resolve = Callable[[str, Any, Any], tuple[Any, Any]]
+
+
+def _unifier(changed_by_check: list[str] | None) -> Resolve:
     """Where one side shows a value and the other an unchanged-secret marker (a value marked
     secret, or unmarked, since the last update), both sides take the shown value, unless
     ``check`` (which saw both in plain text) reports a change there."""
@@ -149,19 +186,25 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
     the digest's config, when set there.
     """
     new_in, old_out = as_mapping(new.get("inputs")), as_mapping(old.get("outputs"))
+    old_in = as_mapping(old.get("inputs"))
     check = new_in.get("__plan")
     if has_unknown({k: new_in.get(k) for k in SPEC_FIELDS}):
-        return _fallback(None, "some inputs are known only once pulumi up runs")
+        return Replanned({"action": "unknown"}, "unknown", notes=("some inputs are known only once pulumi up runs",))
 
     moved = region_move(shown_text(old_out.get("region_id")), region)
     if moved is not None:
         return Replanned(moved.to_dict(), "replanned")
 
+    checked = as_mapping(check).get("changes")
+    changed_by_check = (
+        [c["path"] for c in checked if isinstance(c, Mapping) and isinstance(c.get("path"), str)]
+        if isinstance(checked, list)
+        else None
+    )
+    resolve = _unifier(changed_by_check)
     observed = old_out.get("observed")
     if not isinstance(observed, Mapping):
-        return _fallback(
-            check, "the previous state has no observed copy of the group; this is the plan the provider's check made"
-        )
+        return _from_inputs(old_in, new_in, check, resolve, "the previous state has no observed copy of the group")
     old_views = {k: settled(v) for k, v in as_mapping(old_out.get("__redacted")).items()}
     # The observed side: the cloud's values where shown; masked fields from the view of the
     # observed group (it marks drifted secrets), else from the previous inputs' view.
@@ -171,18 +214,9 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
     applied_data, blind_applied = _fields(old_out, old_views)
     blind = sorted(set(blind_new + blind_cur + blind_applied))
     if blind:
-        return _fallback(
-            check,
-            f"{', '.join(blind)} hold secrets the preview does not show",
-        )
+        why = f"{', '.join(blind)} hold secrets the preview does not show in the previous state"
+        return _from_inputs(old_in, new_in, check, resolve, why)
     desired_data, current_data, applied_data = copy.deepcopy((desired_data, current_data, applied_data))
-    checked = as_mapping(check).get("changes")
-    changed_by_check = (
-        [c["path"] for c in checked if isinstance(c, Mapping) and isinstance(c.get("path"), str)]
-        if isinstance(checked, list)
-        else None
-    )
-    resolve = _unifier(changed_by_check)
     align(desired_data, current_data, resolve)
     align(desired_data, applied_data, resolve)
     try:
@@ -190,7 +224,7 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
         current = ContainerGroupSpec.model_validate(current_data, context=_LENIENT)
         last = ContainerGroupSpec.model_validate(applied_data, context=_LENIENT) if applied_data else None
     except ValidationError as e:
-        return _fallback(check, f"the digest does not hold a valid spec ({e.error_count()} problem(s))")
+        return _checked(check, f"the digest does not hold a valid spec ({e.error_count()} problem(s))")
 
     salt = old_out.get("applied_salt")
     applied = None

@@ -256,6 +256,12 @@ def _listen(config: EmulatorConfig, port: int) -> RunningServer:
         raise UsageError(f"--port {port}", f"cannot listen on 127.0.0.1 ({e.strerror or e})") from None
 
 
+#: A URL that can stand in a Markdown link as it is: nothing that ends the link or the text.
+_LINKABLE = re.compile(r"https?://[^\s()<>\[\]`'\"\\]+")
+#: GitHub rejects an issue or pull-request comment longer than this (characters of the body).
+GITHUB_COMMENT_LIMIT = 65_536
+
+
 def _cmd_preview_comment(args: argparse.Namespace) -> int:
     """Exit 0, or 1 when a --fail-on condition is met (the report is written either way), or 2
     when the input is not a preview document or the report cannot be written."""
@@ -265,6 +271,8 @@ def _cmd_preview_comment(args: argparse.Namespace) -> int:
     unknown = [c for c in fail_on if c not in FAIL_ON]
     if unknown:
         raise UsageError("--fail-on", f"unknown condition(s) {', '.join(unknown)}; choose from {', '.join(FAIL_ON)}")
+    if args.full_report_url is not None and not _LINKABLE.fullmatch(args.full_report_url):
+        raise UsageError("--full-report-url", "an http(s) URL without spaces, quotes, brackets or parentheses")
     label = _label(args.file)
     doc = read_json(args.file, expected="the output of pulumi preview --json")
     try:
@@ -273,22 +281,28 @@ def _cmd_preview_comment(args: argparse.Namespace) -> int:
         raise InputError(label, str(e)) from None
     except Exception as e:  # a document the analysis did not foresee: say so, exit 2, not 1
         raise InputError(label, f"could not analyse the preview ({type(e).__name__}: {e})") from None
-    rendered = render_json(report, fail_on) if args.format == "json" else render_markdown(report, fail_on)
+    if args.format == "json":
+        rendered = render_json(report, fail_on)
+    else:
+        budget = args.max_chars or None
+        rendered = render_markdown(report, fail_on, max_chars=budget, full_report_url=args.full_report_url)
     _write_output(args.output, rendered)
+    if args.full_output:
+        _write_output(args.full_output, render_markdown(report, fail_on), flag="--full-output")
     hits = gate(report, fail_on)
     for hit in hits:
         print(f"fail-on {hit}", file=sys.stderr)
     return EXIT_FINDINGS if hits else EXIT_OK
 
 
-def _write_output(output: str | None, text: str) -> None:
+def _write_output(output: str | None, text: str, flag: str = "--output") -> None:
     if not output:
         sys.stdout.write(text)
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as e:
-        raise UsageError(f"--output {output}", f"cannot write it ({e.strerror or e})") from None
+        raise UsageError(f"{flag} {output}", f"cannot write it ({e.strerror or e})") from None
 
 
 # -- flag values -----------------------------------------------------------------------------
@@ -325,6 +339,7 @@ _PROBABILITY = _ranged(float, "a probability from 0 to 1", 0.0, 1.0)
 _SECONDS = _ranged(float, "a number of seconds, 0 or more", 0.0)
 _MILLISECONDS = _ranged(int, "a whole number of milliseconds, 1 or more", 1)
 _SEED = _number(int, "a whole number")
+_COUNT = _ranged(int, "a number of characters, or 0 for no limit", 0)
 _REGION_RE = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
 
 
@@ -392,6 +407,25 @@ def _add_preview_comment(sub: Any) -> None:
     p.add_argument("file", nargs="?", default=STDIN, help="the preview JSON, or - for stdin")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="report format")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument(
+        "--max-chars",
+        type=_COUNT,
+        default=GITHUB_COMMENT_LIMIT,
+        metavar="N",
+        help="shorten a longer Markdown report to N characters, keeping the summary, every warning and every "
+        "replacement, delete and instance restart; 0: no limit; JSON is never shortened; 65536 is GitHub's "
+        "comment limit",
+    )
+    p.add_argument(
+        "--full-report-url",
+        metavar="URL",
+        help="where the full report can be read (the CI run whose job summary holds it): linked from a shortened one",
+    )
+    p.add_argument(
+        "--full-output",
+        metavar="FILE",
+        help="also write the full Markdown report, never shortened, here (for a CI job summary)",
+    )
     p.add_argument(
         "--fail-on",
         metavar="LIST",

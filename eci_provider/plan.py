@@ -26,6 +26,7 @@ from deepdiff import DeepDiff
 
 from . import _canonical as C
 from . import sources, wire
+from ._redaction import key_paths
 from .rules import ListMode, Restart, Rule
 from .spec import ContainerGroupSpec
 
@@ -37,6 +38,7 @@ __all__ = [
     "Explanation",
     "Plan",
     "applied_record",
+    "inputs_plan",
     "pinned",
     "plan",
     "region_move",
@@ -289,6 +291,23 @@ def _require_spec(name: str, value: object) -> None:
             f"plan(): {name} must be a ContainerGroupSpec, not {type(value).__name__}; validate plain data "
             f"into ContainerGroupSpec first: ContainerGroupSpec.model_validate(data)"
         )
+
+
+def inputs_plan(previous: ContainerGroupSpec, desired: ContainerGroupSpec, previous_marks: Any, marks: Any) -> Plan:
+    """What changing the program's inputs from ``previous`` to ``desired`` does.
+
+    This is the plan the provider's ``check`` publishes before ``diff`` runs, and the one the
+    preview report makes itself when a state lacks the provider's views: one function, so that
+    the two cannot disagree.  Nothing observed takes part, so it cannot see drift (changes made
+    outside Pulumi), and no status applies.  Write-only values (a registry password, a config
+    file) are compared through digests of ``previous``, which holds them.
+
+    ``marks``/``previous_marks`` are the program's secret marks (index paths, as in
+    ``__secret_paths``) now and before.  Both are masked, so that a value just unmarked never
+    shows its old, secret, value.
+    """
+    masked = {*key_paths(desired, marks), *key_paths(previous, previous_marks)}
+    return plan(desired, previous, None, applied=applied_record(previous, "check"), secret_paths=masked)
 
 
 def region_move(old_region: str | None, new_region: str | None) -> Plan | None:

@@ -36,6 +36,8 @@ __all__ = [
     "Report",
     "Row",
     "analyse",
+    "failure_text",
+    "failures",
     "gate",
     "render_json",
     "render_markdown",
@@ -54,7 +56,7 @@ FAIL_ON = {
     "warning": "any group has a warning",
     "drift": "a change reverts something changed outside Pulumi",
     "unknown": "what happens to a group is known only during pulumi up",
-    "unanalysed": "a group is shown with the plan check made, not re-planned",
+    "unanalysed": "a group is not re-planned from its observed state (check's plan, or not analysed at all)",
 }
 #: Impact categories, in report order: label and marker.  An instance restart and a
 #: replacement carry the warning sign.
@@ -67,6 +69,7 @@ IMPACTS = {
     "delete": ("Delete", "🗑️"),
     "forget": ("Removed from the stack, left running", "📤"),
     "unknown": ("Known only during pulumi up", "❔"),
+    "unanalysed": ("Update, not analysed", "❓"),
     "noop": ("No change to the group", "✅"),
 }
 
@@ -125,7 +128,8 @@ class GroupReport:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     #: ``replanned`` (like the provider's diff), ``check`` (check's plan: old vs new inputs),
-    #: ``unknown``, ``create``, ``delete``, ``forget`` or ``other``.
+    #: ``unknown`` (a value is unknown), ``unanalysed`` (the preview hides what changes),
+    #: ``create``, ``delete``, ``forget`` or ``other``.
     basis: str = "replanned"
     #: The planner's one-line summary, as the provider logs it.
     plan_summary: str | None = None
@@ -382,30 +386,8 @@ def _changed(
     if shown_order:
         dbr = ops.index("delete-replaced") < ops.index("create-replacement")
 
-    if action == "unknown" or r.basis == "unknown":
-        notes = list(_strings(p.get("notes")))  # the fallback's own note is said by the reasons
-        pending = _unknown_paths(new_in)
-        reasons.append("known only during pulumi up: " + (", ".join(pending) or "some inputs") + " (by position)")
-        if op == "replace":  # the provider asked for it: a create-only input is not known yet
-            reasons.append(
-                f"Pulumi replaces it: {', '.join(replace_reasons) or 'an input'} cannot be changed in place "
-                "and is not known yet"
-            )
-            pins = pinned(new_in)  # the provider deletes first then, as it does in diff
-            if pins:
-                warnings.append(f"downtime: the old group is deleted before the new one is created ({', '.join(pins)})")
-            return GroupReport(
-                **base,
-                impact="replace",
-                basis="unknown",
-                delete_before_replace=dbr if shown_order else bool(pins),
-                warnings=tuple(warnings),
-                replace_fields=tuple(replace_reasons),
-                reasons=tuple(reasons),
-                notes=tuple(notes),
-            )
-        reasons.append("the provider decides how to update it once the values are known")
-        return GroupReport(**base, impact="unknown", basis="unknown", reasons=tuple(reasons), notes=tuple(notes))
+    if r.basis in ("unknown", "unanalysed"):
+        return _unplanned(base, op, r, steps, new_in, dbr if shown_order else None)
     if op == "replace" and action != "replace":
         asked = ", ".join(replace_reasons) or "an input"
         reasons.append(
@@ -459,6 +441,61 @@ def _changed(
         basis=r.basis,
         plan_summary=shown_text(p.get("summary")),
     )
+
+
+def _unplanned(
+    base: dict[str, Any],
+    op: str,
+    r: Replanned,
+    steps: Sequence[Mapping[str, Any]],
+    new_in: Mapping[str, Any],
+    shown_dbr: bool | None,
+) -> GroupReport:
+    """A group with no plan: a value is unknown until pulumi up, or the preview hides what
+    changes.  Pulumi's operation is what is known; the two cases are told apart, because only
+    the first resolves itself when pulumi up runs."""
+    unknown = r.basis == "unknown"
+    if unknown:
+        reasons = [f"known only during pulumi up: {', '.join(_unknown_paths(new_in)) or 'some inputs'} (by position)"]
+    else:
+        reasons = [f"not analysed: {'; '.join(r.notes)}"]
+    notes = _strings(r.plan.get("notes"))  # the fallback's own note is said by the reasons
+    if op == "replace":  # the provider's diff asked for it
+        asked = tuple(x for s in steps for x in _strings(s.get("replaceReasons")))
+        why = "is not known yet" if unknown else "changes"
+        reasons.append(f"Pulumi replaces it: {', '.join(asked) or 'an input'} cannot be changed in place and {why}")
+        pins = pinned(new_in)  # the provider deletes first then, as it does in diff
+        downtime = f"downtime: the old group is deleted before the new one is created ({', '.join(pins)})"
+        return GroupReport(
+            **base,
+            impact="replace",
+            basis=r.basis,
+            delete_before_replace=bool(pins) if shown_dbr is None else shown_dbr,
+            warnings=(downtime,) if pins else (),
+            replace_fields=asked,
+            reasons=tuple(reasons),
+            notes=notes,
+        )
+    if unknown:
+        reasons.append("the provider decides how to update it once the values are known")
+    else:
+        changed = ", ".join(_diff_reasons(steps)) or "some inputs"
+        reasons.append(f"Pulumi updates it in place ({changed} changed); its UpdateType and restarts are not known")
+    impact = "unknown" if unknown else "unanalysed"
+    return GroupReport(**base, impact=impact, basis=r.basis, reasons=tuple(reasons), notes=notes)
+
+
+def _diff_reasons(steps: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The top-level inputs Pulumi's own diff found changed (``diffReasons``, else the keys of
+    ``detailedDiff``), without the provider's own inputs."""
+    found: dict[str, None] = {}
+    for step in steps:
+        named = _strings(step.get("diffReasons")) or tuple(str(k) for k in as_mapping(step.get("detailedDiff")))
+        for name in named:
+            top = re.split(r"[.\[]", name, maxsplit=1)[0]
+            if top in ContainerGroupSpec.model_fields:
+                found[top] = None
+    return list(found)
 
 
 def _count(value: Any) -> int:
@@ -515,14 +552,26 @@ def _value(v: Any) -> str | None:
 
 def gate(report: Report, fail_on: Iterable[str]) -> list[str]:
     """Which ``--fail-on`` conditions the report meets, as sentences (empty: pass)."""
+    return [failure_text(cond, names) for cond, names in failures(report, fail_on)]
+
+
+def failures(report: Report, fail_on: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each ``--fail-on`` condition the report meets, with the groups that meet it."""
     hits = []
     for cond in fail_on:
         if cond not in FAIL_ON:
             raise ValueError(f"--fail-on: unknown condition {cond!r}; choose from {', '.join(FAIL_ON)}")
-        names = [g.resource for g in report.groups if _meets(g, cond)]
+        names = tuple(g.resource for g in report.groups if _meets(g, cond))
         if names:
-            hits.append(f"{cond}: {', '.join(names)} ({FAIL_ON[cond]})")
+            hits.append((cond, names))
     return hits
+
+
+def failure_text(cond: str, names: Sequence[str], most: int | None = None) -> str:
+    """``replace: cache, db (a group is replaced)``; with ``most``, at most that many names and
+    how many more (a report cut to a size cannot list 400 names in one line)."""
+    shown = list(names) if most is None or len(names) <= most else [*names[:most], f"and {len(names) - most} more"]
+    return f"{cond}: {', '.join(shown)} ({FAIL_ON[cond]})"
 
 
 def _meets(g: GroupReport, cond: str) -> bool:
@@ -536,15 +585,28 @@ def _meets(g: GroupReport, cond: str) -> bool:
         "warning": bool(g.warnings),
         "drift": any(r.drift for r in g.rows),
         "unknown": g.basis == "unknown",
-        "unanalysed": g.basis == "check",
+        "unanalysed": g.basis in ("check", "unanalysed"),
     }[cond]
 
 
-def render_markdown(report: Report, fail_on: Sequence[str] = ()) -> str:
-    """A pull-request comment: summary line and table, warnings, one section per group."""
+def render_markdown(
+    report: Report, fail_on: Sequence[str] = (), max_chars: int | None = None, full_report_url: str | None = None
+) -> str:
+    """A pull-request comment: summary line and table, warnings, one section per group.
+
+    With ``max_chars``, a report longer than that is shortened to fit (GitHub rejects a comment
+    over 65,536 characters): see :mod:`._preview_fit` for what is kept.  ``full_report_url``
+    links the full report from a shortened one (the CI run whose job summary holds it).
+    """
     from ._preview_render import markdown
 
-    return markdown(report, gate(report, fail_on))
+    hits = failures(report, fail_on)
+    full = markdown(report, hits)
+    if max_chars is None or len(full) <= max_chars:
+        return full
+    from ._preview_fit import fit
+
+    return fit(report, hits, max_chars, full_report_url)
 
 
 def render_json(report: Report, fail_on: Sequence[str] = ()) -> str:

@@ -62,7 +62,7 @@ from .args import ContainerGroupArgs
 from .client import EciClient, RetryPolicy
 from .credentials import Credentials
 from .errors import flatten_errors
-from .plan import Applied, Plan, applied_record, pinned, plan, region_move
+from .plan import Applied, Plan, applied_record, inputs_plan, pinned, plan, region_move
 from .spec import ContainerGroupSpec, revealed
 
 __all__ = ["ContainerGroup", "ContainerGroupProvider"]
@@ -405,12 +405,7 @@ class ContainerGroupProvider(ResourceProvider):
         if old_inputs and not _has_unknown(old_inputs):
             try:
                 before = desired_spec(_olds)
-                # Masked: what is secret now, and what was secret before (a value just
-                # unmarked must not show its old, secret, value).  Write-only values are
-                # compared through digests of the previous inputs, which hold them.
-                masked = {*secret_paths, *key_paths(before, _olds.get(SECRET_PATHS))}
-                previous = applied_record(before, "check")
-                p: Plan | None = plan(desired, before, None, applied=previous, secret_paths=masked)
+                p: Plan | None = inputs_plan(before, desired, _olds.get(SECRET_PATHS), news.get(SECRET_PATHS))
             except Invalid:
                 p = None
             inputs[SUMMARY] = p.summary() if p else "replace (the previous inputs no longer validate)"

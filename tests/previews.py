@@ -516,6 +516,26 @@ def replacement_steps(mixed: Mapping[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def many_groups(doc: Mapping[str, Any], copies: int | Mapping[str, int]) -> dict[str, Any]:
+    """``doc`` with its container-group steps copied under new names (``<resource>-<n>``), as the
+    preview of a big stack holds them.  ``copies`` is a total (the groups taken in turn, every
+    kind of change alike) or a number of copies per resource name (a chosen mix).  The other
+    steps are kept once."""
+    ours = [s for s in doc["steps"] if f"::{TYPE}::" in s["urn"]]
+    others = [s for s in doc["steps"] if f"::{TYPE}::" not in s["urn"]]
+    if isinstance(copies, int):
+        picked = [ours[i % len(ours)] for i in range(copies)]
+    else:
+        by_name = {s["urn"].rsplit("::", 1)[1]: s for s in ours}
+        picked = [by_name[name] for name, n in copies.items() for _ in range(n)]
+    seen: dict[str, int] = {}
+    steps = []
+    for step in picked:
+        n = seen[step["urn"]] = seen.get(step["urn"], -1) + 1
+        steps.append(json.loads(json.dumps(step).replace(step["urn"], f"{step['urn']}-{n}")))
+    return {**copy.deepcopy(dict(doc)), "steps": copy.deepcopy(others) + steps}
+
+
 _ID = re.compile(r"eci-[0-9a-z]{20}")
 
 

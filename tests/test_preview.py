@@ -209,9 +209,88 @@ def test_without_views_the_check_plan_is_used_and_said(name: str) -> None:
     before, after = groups(analyse(load("mixed")))[name], groups(analyse(doc))[name]
     assert after.basis == "check" and after.impact == before.impact and after.plan_summary == before.plan_summary
     assert [r.path for r in after.rows] == [r.path for r in before.rows]
-    assert any("hold secrets the preview does not show" in n and "cannot show drift" in n for n in after.notes)
+    assert any("hold secrets the preview does not show" in n and "drift cannot be shown" in n for n in after.notes)
     assert gate(analyse(doc), ["unanalysed"]) == [
-        f"unanalysed: {name} (a group is shown with the plan check made, not re-planned)"
+        f"unanalysed: {name} (a group is not re-planned from its observed state (check's plan, or not analysed at all))"
+    ]
+
+
+#: What the provider adds to a state besides the spec: views of the observed group and of
+#: inputs holding secrets, and the plans.  An older provider version wrote none of them.
+_PROVIDER_VIEWS = ("observed", "observed_redacted", "__redacted")
+_PROVIDER_PLANS = ("__plan", "last_plan", "planned_change")
+
+
+def _written_before_views(doc: dict[str, Any], name: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """``doc`` with ``keys`` taken out of every state of the step of ``name``."""
+    step = next(s for s in doc["steps"] if s["urn"].endswith(f"::{name}"))
+    for side in ("oldState", "newState"):
+        for part in ("inputs", "outputs"):
+            for key in keys:
+                step[side][part].pop(key, None)
+    return doc
+
+
+def test_a_state_without_views_is_planned_from_its_inputs() -> None:
+    """A state written by an older provider version (no observed copy, no views, no plan from
+    check) with every input known: the report plans previous inputs → new inputs, as check
+    does, gives the real decision and says that drift cannot be shown; nothing is "unknown"."""
+    doc = _written_before_views(load("mixed"), "shop-web", _PROVIDER_VIEWS + _PROVIDER_PLANS)
+    report = analyse(doc)
+    web = groups(report)["shop-web"]
+    assert (web.impact, web.update_type, web.restarted, web.basis) == (
+        "update-containers",
+        "IncrementalUpdate",
+        ("web",),
+        "check",
+    )
+    assert [r.path for r in web.rows] == ["containers[web].image"]
+    assert any("drift cannot be shown" in n for n in web.notes), web.notes
+    assert not any("known only during pulumi up" in t for t in (*web.reasons, *web.notes))
+    assert "shop-web" not in gate(report, ["unknown"])[0]
+    assert "### 🔁 `shop-web`: Update, restarts containers (IncrementalUpdate)" in render_markdown(report)
+
+
+@pytest.mark.parametrize("name", ["shop-web", "shop-init", "api", "shop-creds", "cache", "db", "conf", "tagged"])
+def test_the_inputs_plan_is_the_one_the_provider_check_made(name: str) -> None:
+    """Without an observed copy, the report's plan from the inputs is, word for word, the plan
+    the provider's own check put into ``__plan`` (the same function made both)."""
+    doc = load("mixed")
+    step = next(s for s in doc["steps"] if s["urn"].endswith(f"::{name}"))
+    checked = step["newState"]["inputs"]["__plan"]
+    g = groups(analyse(_written_before_views(doc, name, ("observed", "observed_redacted"))))[name]
+    assert g.basis == "check" and g.plan_summary == checked["summary"]
+    assert [r.path for r in g.rows] == [c["path"] for c in checked["changes"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "impact", "title"),
+    [
+        ("api", "containers", "unanalysed", "### ❓ `api`: Update, not analysed"),
+        ("conf", "volumes", "replace", "### ⚠️♻️ `conf`: Replace (create first)"),
+    ],
+)
+def test_a_hidden_secret_without_any_plan_is_not_called_unknown(name: str, field: str, impact: str, title: str) -> None:
+    """Secrets the preview hides, no views and no plan from check: the group cannot be analysed,
+    and the report says exactly that (with Pulumi's own operation), not that something is
+    known only during pulumi up."""
+    report = analyse(_written_before_views(load("mixed"), name, _PROVIDER_VIEWS + _PROVIDER_PLANS))
+    g = groups(report)[name]
+    assert (g.impact, g.basis) == (impact, "unanalysed")
+    assert any(field in r and "secrets the preview does not show" in r for r in g.reasons), g.reasons
+    assert not any("known only during pulumi up" in t for t in (*g.reasons, *g.notes))
+    assert name not in gate(report, ["unknown"])[0]
+    assert gate(report, ["unanalysed"]) == [f"unanalysed: {name} ({FAIL_ON['unanalysed']})"]
+    assert title in render_markdown(report)
+
+
+def test_an_unknown_input_is_still_unknown_without_views() -> None:
+    report = analyse(_written_before_views(load("mixed"), "rollout", _PROVIDER_VIEWS + _PROVIDER_PLANS))
+    rollout = groups(report)["rollout"]
+    assert (rollout.impact, rollout.basis) == ("unknown", "unknown")
+    assert rollout.reasons[0] == "known only during pulumi up: containers[0].image (by position)"
+    assert gate(report, ["unknown"]) == [
+        "unknown: renamed-host, rollout (what happens to a group is known only during pulumi up)"
     ]
 
 
@@ -472,6 +551,35 @@ def test_example_workflow_runs_the_command_it_documents() -> None:
     marker = md.marker("STACK").replace("STACK", "${process.env.STACK}")
     assert f"`{marker}`" in post and "updateComment" in post
     assert flow["permissions"]["pull-requests"] == "write"
+
+
+def test_the_example_workflow_posts_the_budgeted_report_and_summarises_the_full_one() -> None:
+    """The comment is the report cut to GitHub's limit and links the run; the job summary gets
+    the full report, within the step summary's own limit (1 MiB), and the run keeps it whole."""
+    flow = yaml.safe_load((ROOT / ".github/workflows/preview.yml").read_text())
+    steps = flow["jobs"]["preview"]["steps"]
+    run = next(s for s in steps if s.get("id") == "report")["run"]
+    lines = run.replace("\\\n", " ").splitlines()
+    calls = [_argv(line) for line in lines if line.lstrip().startswith(".venv/bin/eci-provider")]
+    comment = build_parser().parse_args(calls[0][1:])
+    assert comment.max_chars == 65_536 and comment.format == "markdown"
+    assert comment.output.endswith("/comment.md") and comment.full_output.endswith("/full.md")
+    assert comment.full_report_url == "$run_url"
+    assert 'run_url="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"' in run
+    assert 'cat "$RUNNER_TEMP/full.md" >> "$GITHUB_STEP_SUMMARY"' in run
+    assert "-le 1048576 ]" in run  # a full report over 1 MiB would drop the whole summary
+    oversized = build_parser().parse_args(calls[1][1:])
+    assert oversized.max_chars * 4 < 1_048_576  # a code point is at most 4 bytes of UTF-8
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["path"].endswith("/full.md")
+    post = next(s for s in steps if s.get("uses", "").startswith("actions/github-script"))["with"]["script"]
+    assert "/comment.md" in post and "full.md" not in post
+
+
+def _argv(line: str) -> list[str]:
+    """A shell command line's words up to its first redirection."""
+    argv = shlex.split(line)
+    return argv[: next((i for i, a in enumerate(argv) if a.startswith(("2>", ">"))), len(argv))]
 
 
 def test_report_of_a_copy_is_stable() -> None:
