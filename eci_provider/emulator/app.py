@@ -15,13 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from .auth import Request
-from .errors import SEED_MESSAGES, ApiError, missing
+from .errors import REASONS, SEED_MESSAGES, ApiError, error_body, missing, new_request_id, recommend_url
 from .faults import DroppedResponse
 from .service import ACTIONS
 
@@ -39,19 +38,19 @@ StartResponse = Callable[..., Any]
 _INTERNAL_ERROR = "The request processing has failed due to some unknown error."
 
 
-def _error_body(environ: dict[str, Any], request_id: str, code: str, message: str, recommend: str) -> dict[str, Any]:
-    """An error answer in the RPC shape (RequestId, HostId, Code, Message, Recommend)."""
-    return {
-        "RequestId": request_id,
-        "HostId": environ.get("HTTP_HOST") or "eci.emulator.local",
-        "Code": code,
-        "Message": message,
-        "Recommend": recommend,
-    }
-
-
-def _request_id() -> str:
-    return str(uuid.uuid4()).upper()
+def json_response(
+    status: int, body: dict[str, Any], request_id: str, extra: Mapping[str, str] | None = None
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Status line, headers and payload of a JSON answer: the app's, and the HTTP layer's own
+    rejections in :mod:`.server`, so that a client reads every error the same way."""
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers = [
+        ("Content-Type", "application/json;charset=utf-8"),
+        ("Content-Length", str(len(payload))),
+        ("x-acs-request-id", request_id),
+        *(extra or {}).items(),
+    ]
+    return f"{status} {REASONS.get(status, 'Error')}", headers, payload
 
 
 def _pairs(text: str, where: str) -> dict[str, str]:
@@ -94,9 +93,10 @@ class App:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        request_id = _request_id()
+        request_id = new_request_id()
         label = ["-"]  # the action, once it is known to be a real one (never a raw client value)
         headers: dict[str, str] = {}
+        host = environ.get("HTTP_HOST")
         try:
             path = environ.get("PATH_INFO") or "/"
             if path.startswith(ADMIN_PREFIX):
@@ -107,26 +107,17 @@ class App:
                 status, body = 200, {"RequestId": request_id, **result}
         except ApiError as e:
             status, headers = e.status, e.headers
-            recommend = f"https://api.aliyun.com/troubleshoot?q={e.code}&product=Eci&requestId={request_id}"
-            body = _error_body(environ, request_id, e.code, e.message, recommend)
+            body = error_body(request_id, host, e.code, e.message, recommend_url(e.code, request_id))
         except DroppedResponse:
             self._log(label[0], 0, "DroppedResponse", started)
             raise
         except Exception:
             logger.exception("internal error while handling %s", label[0])
             status = 500
-            body = _error_body(environ, request_id, "InternalError", _INTERNAL_ERROR, "")
+            body = error_body(request_id, host, "InternalError", _INTERNAL_ERROR, "")
         self._log(label[0], status, body.get("Code", "-"), started)
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        start_response(
-            f"{status} {_REASONS.get(status, 'Error')}",
-            [
-                ("Content-Type", "application/json;charset=utf-8"),
-                ("Content-Length", str(len(payload))),
-                ("x-acs-request-id", request_id),
-                *headers.items(),
-            ],
-        )
+        status_line, response_headers, payload = json_response(status, body, request_id, headers)
+        start_response(status_line, response_headers)
         return [payload]
 
     def _rpc(self, environ: dict[str, Any], path: str, label: list[str]) -> dict[str, Any]:
@@ -182,14 +173,3 @@ class App:
 
     def _log(self, label: str, status: int, code: str, started: float) -> None:
         logger.info("%s %d %s %.1fms", label, status, code, (time.perf_counter() - started) * 1000)
-
-
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
