@@ -93,6 +93,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         db_path=args.db,
         credentials=(Credential(args.access_key_id, args.access_key_secret),),
         transition_seconds=args.transition_seconds,
+        read_timeout_seconds=args.read_timeout,
         faults=Faults(
             throttle_rate=args.throttle_rate,
             retry_after_ms=args.retry_after_ms,
@@ -204,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--visibility-delay", type=float, default=0.0, help="seconds a new group is invisible to Describe")
     p.add_argument("--schedule-failed-rate", type=float, default=0.0, help="probability a create ends ScheduleFailed")
     p.add_argument("--seed", type=int, default=0, help="fault RNG seed (default: %(default)s)")
+    p.add_argument(
+        "--read-timeout", type=float, default=30.0, help="seconds a request may take to arrive (default: %(default)s)"
+    )
     p.set_defaults(func=_cmd_emulator)
     return parser
 

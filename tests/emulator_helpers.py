@@ -9,7 +9,10 @@ state machine.
 from __future__ import annotations
 
 import hashlib
+import json
+import socket
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -191,3 +194,45 @@ def update_params(spec: dict[str, Any], *fields: str) -> dict[str, str]:
 
 def restart_counts(group: dict[str, Any], key: str = "Containers") -> dict[str, int]:
     return {c["Name"]: c["RestartCount"] for c in group.get(key) or ()}
+
+
+# --------------------------------------------------------------------------------------
+# Raw HTTP over loopback (requests no HTTP client library would send)
+# --------------------------------------------------------------------------------------
+
+#: How long a test waits for the server to answer before it fails.  A safety net so that a
+#: server that never answers fails the test instead of hanging it; nothing is timed against it.
+PATIENCE_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_response(raw: bytes) -> RawResponse:
+    assert raw, "the server closed the connection without an answer"
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return RawResponse(int(status_line.split()[1]), headers, body)
+
+
+def raw_exchange(port: int, data: bytes) -> RawResponse:
+    """Send ``data`` on a new connection and parse what comes back before the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=PATIENCE_SECONDS) as sock:
+        sock.sendall(data)
+        return parse_response(read_until_closed(sock))

@@ -69,7 +69,10 @@ def read_request(environ: dict[str, Any]) -> Request:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         raise ApiError("InvalidParameter", "Content-Length is not a number.") from None
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    try:
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+    except TimeoutError:  # over HTTP, the read deadline of :mod:`.server` passed
+        raise ApiError("RequestTimeout", "The request body did not arrive in time.") from None
     headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if environ.get(key):

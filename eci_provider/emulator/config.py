@@ -44,6 +44,12 @@ class EmulatorConfig:
     client_token_ttl_seconds: float = 86400.0
     #: Accepted clock skew of Timestamp / x-acs-date (aliyun_protocol.md §2: 15 minutes).
     max_clock_skew_seconds: float = 900.0
+    #: Over HTTP, a request (request line, headers and body) must arrive within this many seconds
+    #: of its connection being accepted; a slower client is answered ``RequestTimeout`` (408) and
+    #: disconnected.  One deadline for the whole request, not a timeout per read: a slow-loris
+    #: client that sends a byte every few seconds would otherwise hold a handler thread forever.
+    #: It also bounds each write of a response.
+    read_timeout_seconds: float = 30.0
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
@@ -53,6 +59,8 @@ class EmulatorConfig:
             raise ValueError("transition_seconds must not be negative")
         if self.retention_keep < 0:
             raise ValueError("retention_keep must not be negative")
+        if not self.read_timeout_seconds > 0:
+            raise ValueError("read_timeout_seconds must be positive")
 
     def credential(self, access_key_id: str) -> Credential | None:
         return next((c for c in self.credentials if c.access_key_id == access_key_id), None)

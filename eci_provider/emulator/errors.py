@@ -28,6 +28,7 @@ _STATUS: dict[str, int] = {
     "InvalidAction.NotFound": 404,
     "InvalidAction": 403,
     "UnsupportedHTTPMethod": 405,
+    "RequestTimeout": 408,
     "InternalError": 500,
     "ServiceUnavailable": 503,
 }
@@ -60,6 +61,12 @@ REASONS: dict[int, str] = {
     500: "Internal Server Error",
     503: "Service Unavailable",
     505: "HTTP Version Not Supported",
+}
+
+#: Rejections by the HTTP layer, before a request reaches the app: (code, message).  The ECI API
+#: reference documents no codes for these, so the codes are the emulator's own.
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    408: ("RequestTimeout", "The request did not arrive in time."),
 }
 
 #: ``HostId`` of an error answer when the request named no host.

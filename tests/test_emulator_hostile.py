@@ -1,0 +1,68 @@
+"""The emulator under hostile input, over a real loopback HTTP server.
+
+It stands in for the cloud on shared machines, so a client must not be able to crash a handler,
+hold a thread, make it read or parse unbounded input, or read another caller's secrets.  Each
+rejection comes in the API's JSON error shape with a fitting HTTP status.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+from collections.abc import Iterator
+
+import pytest
+from emulator_helpers import PATIENCE_SECONDS, RawResponse, parse_response, raw_exchange, read_until_closed
+
+from eci_provider.emulator import EmulatorConfig, RunningServer, serve
+
+ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
+
+
+def assert_error(response: RawResponse, status: int, code: str) -> None:
+    body = response.json()
+    assert set(body) == ERROR_KEYS, body
+    assert (response.status, body["Code"]) == (status, code), body
+    assert response.headers["x-acs-request-id"] == body["RequestId"]
+    assert response.headers["content-type"].startswith("application/json")
+
+
+@pytest.fixture
+def impatient_server() -> Iterator[RunningServer]:
+    """A server that gives each request half a second to arrive."""
+    server = serve(EmulatorConfig(read_timeout_seconds=0.5))
+    yield server
+    server.shutdown()
+
+
+# --------------------------------------------------------------------------------------
+# Read deadline
+# --------------------------------------------------------------------------------------
+
+
+def test_a_connection_that_sends_nothing_is_answered_408_and_closed(impatient_server: RunningServer) -> None:
+    assert_error(raw_exchange(impatient_server.port, b""), 408, "RequestTimeout")
+
+
+def test_a_drip_fed_request_is_cut_off_at_its_deadline(impatient_server: RunningServer) -> None:
+    """A byte every 20 ms never lets a single read wait long; only a deadline for the whole
+    request ends it."""
+    with socket.create_connection(("127.0.0.1", impatient_server.port), timeout=PATIENCE_SECONDS) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: eci.emulator.local\r\nX-Slow: ")
+        for _ in range(int(PATIENCE_SECONDS / 0.02)):
+            readable, _, _ = select.select([sock], [], [], 0.02)
+            if readable:
+                break
+            sock.sendall(b"x")  # a header line that never ends
+        else:
+            pytest.fail("the server kept reading a drip-fed request")
+        response = parse_response(read_until_closed(sock))
+    assert_error(response, 408, "RequestTimeout")
+
+
+def test_a_body_that_stalls_is_answered_408(impatient_server: RunningServer) -> None:
+    head = (
+        b"POST / HTTP/1.1\r\nHost: eci.emulator.local\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+    )
+    assert_error(raw_exchange(impatient_server.port, head + b"Action=Desc"), 408, "RequestTimeout")
