@@ -66,3 +66,51 @@ def test_a_body_that_stalls_is_answered_408(impatient_server: RunningServer) -> 
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
     )
     assert_error(raw_exchange(impatient_server.port, head + b"Action=Desc"), 408, "RequestTimeout")
+
+
+# --------------------------------------------------------------------------------------
+# The HTTP layer's own rejections
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    server = serve(EmulatorConfig())
+    yield server
+    server.shutdown()
+
+
+def request_line_of(length: int) -> bytes:
+    """``GET /?q=aaa... HTTP/1.1\\r\\n``, exactly ``length`` bytes long."""
+    frame = b"GET /?q= HTTP/1.1\r\n"
+    return frame.replace(b"?q=", b"?q=" + b"a" * (length - len(frame)))
+
+
+def test_a_request_line_over_64_kib_is_414(server: RunningServer) -> None:
+    response = raw_exchange(server.port, request_line_of(65537) + b"Host: eci.emulator.local\r\n\r\n")
+    assert_error(response, 414, "RequestURITooLong")
+    assert b"aaaa" not in response.body  # the request line is not echoed
+
+
+def test_a_request_line_of_64_kib_reaches_the_api(server: RunningServer) -> None:
+    response = raw_exchange(server.port, request_line_of(65536) + b"Host: eci.emulator.local\r\n\r\n")
+    assert_error(response, 400, "MissingParameter")  # unsigned: the app, not the HTTP layer, answered
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (b"GET / HTTP/1.1\r\nX-Big: " + b"b" * 70000 + b"\r\n\r\n", 431, "RequestHeaderFieldsTooLarge"),
+        (
+            b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(101)) + b"\r\n",
+            431,
+            "RequestHeaderFieldsTooLarge",
+        ),
+        (b"GET / HTTP/1.1 extra\r\n\r\n", 400, "BadRequest"),
+        (b"GET / HTTP/x.y\r\n\r\n", 400, "BadRequest"),
+        (b"GET / HTTP/2.0\r\n\r\n", 505, "HTTPVersionNotSupported"),
+    ],
+    ids=["header-line-too-long", "too-many-headers", "bad-request-line", "bad-version", "http2"],
+)
+def test_malformed_http_gets_a_json_error(server: RunningServer, request_bytes: bytes, status: int, code: str) -> None:
+    assert_error(raw_exchange(server.port, request_bytes), status, code)

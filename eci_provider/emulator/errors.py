@@ -66,7 +66,11 @@ REASONS: dict[int, str] = {
 #: Rejections by the HTTP layer, before a request reaches the app: (code, message).  The ECI API
 #: reference documents no codes for these, so the codes are the emulator's own.
 HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The request line or a header is malformed."),
     408: ("RequestTimeout", "The request did not arrive in time."),
+    414: ("RequestURITooLong", "The request line is longer than 65536 bytes."),
+    431: ("RequestHeaderFieldsTooLarge", "A header line is longer than 65536 bytes, or there are over 100 headers."),
+    505: ("HTTPVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are supported."),
 }
 
 #: ``HostId`` of an error answer when the request named no host.

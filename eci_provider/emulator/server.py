@@ -30,6 +30,10 @@ from .core import Emulator
 from .errors import HTTP_ERRORS, error_body, new_request_id, recommend_url
 from .faults import DroppedResponse
 
+#: The longest request line accepted, the standard library's limit for a header line; a longer
+#: one is ``RequestURITooLong`` (414).
+MAX_REQUEST_LINE = 65536
+
 #: Bytes read at a time while discarding what a rejected client still sends.
 _CHUNK = 65536
 
@@ -111,8 +115,8 @@ class _RequestHandler(WSGIRequestHandler):
             pass  # the client went away; there is nobody to answer
 
     def _handle_request(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536:
+        self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
+        if len(self.raw_requestline) > MAX_REQUEST_LINE:
             self.send_error(414)
             return
         if not self.parse_request():
@@ -121,9 +125,19 @@ class _RequestHandler(WSGIRequestHandler):
         handler.request_handler = self
         handler.run(self.server.get_app())
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's rejections (request line too long, malformed request line or
+        headers, too many headers) in the API's JSON error shape.
+
+        The inherited method answers in HTML, and before the request line is parsed it crashes
+        (it logs ``self.requestline``, which does not exist yet).  Its message is not used: it
+        quotes the client's request line.
+        """
+        self._answer_early(code)
+
     def _answer_early(self, status: int) -> None:
         """Answer ``status`` from the HTTP layer, in the API's JSON error shape."""
-        code, message = HTTP_ERRORS[status]
+        code, message = HTTP_ERRORS.get(status, HTTP_ERRORS[400])
         headers = getattr(self, "headers", None)
         host = headers.get("Host") if headers is not None else None
         request_id = new_request_id()
