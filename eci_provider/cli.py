@@ -89,11 +89,17 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     stream.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     log.addHandler(stream)
     log.setLevel(logging.INFO)
+    # Unset limits keep EmulatorConfig's defaults, which document their reasons.
+    limits = {
+        name: value
+        for name, value in (("read_timeout_seconds", args.read_timeout), ("max_body_bytes", args.max_body_bytes))
+        if value is not None
+    }
     config = EmulatorConfig(
         db_path=args.db,
         credentials=(Credential(args.access_key_id, args.access_key_secret),),
         transition_seconds=args.transition_seconds,
-        read_timeout_seconds=args.read_timeout,
+        **limits,
         faults=Faults(
             throttle_rate=args.throttle_rate,
             retry_after_ms=args.retry_after_ms,
@@ -205,9 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--visibility-delay", type=float, default=0.0, help="seconds a new group is invisible to Describe")
     p.add_argument("--schedule-failed-rate", type=float, default=0.0, help="probability a create ends ScheduleFailed")
     p.add_argument("--seed", type=int, default=0, help="fault RNG seed (default: %(default)s)")
-    p.add_argument(
-        "--read-timeout", type=float, default=30.0, help="seconds a request may take to arrive (default: %(default)s)"
-    )
+    p.add_argument("--read-timeout", type=float, help="seconds a request may take to arrive (default: 30)")
+    p.add_argument("--max-body-bytes", type=int, help="largest request body accepted (default: 8 MiB)")
     p.set_defaults(func=_cmd_emulator)
     return parser
 

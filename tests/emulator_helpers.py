@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from eci_provider import signing, wire
-from eci_provider.emulator import Emulator, EmulatorConfig
+from eci_provider.emulator import Emulator, EmulatorConfig, RunningServer
 from eci_provider.emulator.state import rfc3339
 from eci_provider.spec import ContainerGroupSpec
 
@@ -93,6 +93,12 @@ class Api:
     def send_v1(self, action: str, params: dict[str, str], *, method: str = "POST", **common: str) -> httpx.Response:
         signed = self.v1_params(action, params, method, **common)
         return self.http.request(method, "/?" + urlencode(signed, quote_via=quote))
+
+    def send_v1_form(self, action: str, params: dict[str, str]) -> httpx.Response:
+        """V1 with every parameter in a form body, as the SDK and this project's client send it."""
+        signed = self.v1_params(action, params)
+        body = urlencode(signed, quote_via=quote).encode()
+        return self.http.post("/", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
 
     def v3_headers(self, action: str, query: dict[str, str], body: bytes = b"", **extra: str) -> dict[str, str]:
         headers = {
@@ -236,3 +242,10 @@ def raw_exchange(port: int, data: bytes) -> RawResponse:
     with socket.create_connection(("127.0.0.1", port), timeout=PATIENCE_SECONDS) as sock:
         sock.sendall(data)
         return parse_response(read_until_closed(sock))
+
+
+def api_over_http(server: RunningServer, **kw: Any) -> Api:
+    """An :class:`Api` that talks to ``server`` over loopback HTTP instead of in process."""
+    api = Api(server.emulator, **kw)
+    api.http = httpx.Client(base_url=server.url, timeout=PATIENCE_SECONDS)
+    return api

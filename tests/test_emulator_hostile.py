@@ -10,11 +10,23 @@ from __future__ import annotations
 import select
 import socket
 from collections.abc import Iterator
+from urllib.parse import quote, urlencode
 
 import pytest
-from emulator_helpers import PATIENCE_SECONDS, RawResponse, parse_response, raw_exchange, read_until_closed
+from emulator_helpers import (
+    PATIENCE_SECONDS,
+    REGION,
+    RawResponse,
+    api_over_http,
+    parse_response,
+    raw_exchange,
+    read_until_closed,
+    web_spec,
+)
 
+from eci_provider import wire
 from eci_provider.emulator import EmulatorConfig, RunningServer, serve
+from eci_provider.spec import CONFIG_FILE_MAX_BYTES, CONFIG_VOLUME_MAX_CONTENT, MAX_VOLUMES, ContainerGroupSpec
 
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
 
@@ -114,3 +126,81 @@ def test_a_request_line_of_64_kib_reaches_the_api(server: RunningServer) -> None
 )
 def test_malformed_http_gets_a_json_error(server: RunningServer, request_bytes: bytes, status: int, code: str) -> None:
     assert_error(raw_exchange(server.port, request_bytes), status, code)
+
+
+# --------------------------------------------------------------------------------------
+# Body size
+# --------------------------------------------------------------------------------------
+
+SMALL_CAP = 4096
+
+
+@pytest.fixture
+def small_cap_server() -> Iterator[RunningServer]:
+    server = serve(EmulatorConfig(max_body_bytes=SMALL_CAP))
+    yield server
+    server.shutdown()
+
+
+def form_head(length: int | str, extra: bytes = b"") -> bytes:
+    return (
+        b"POST / HTTP/1.1\r\nHost: eci.emulator.local\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        + extra
+        + f"Content-Length: {length}\r\n\r\n".encode()
+    )
+
+
+@pytest.mark.parametrize("length", [SMALL_CAP + 1, 10**12, "9" * 5000], ids=["cap+1", "a-terabyte", "5000-digits"])
+def test_a_declared_body_over_the_cap_is_refused_before_it_is_read(
+    small_cap_server: RunningServer, length: int | str
+) -> None:
+    """Only the head is sent: the answer comes without waiting for the body."""
+    response = raw_exchange(small_cap_server.port, form_head(length))
+    assert_error(response, 413, "RequestBodyTooLarge")
+    assert str(SMALL_CAP) in response.json()["Message"]
+
+
+def test_a_body_over_the_cap_sent_in_full_still_gets_its_413(small_cap_server: RunningServer) -> None:
+    """The server discards the unread body before closing, so the client reads the answer
+    instead of a connection reset."""
+    api = api_over_http(small_cap_server)
+    params = {"RegionId": REGION, "ContainerGroupName": "x" * (2 * SMALL_CAP)}
+    response = api.send_v1_form("DescribeContainerGroups", params)
+    assert response.status_code == 413 and response.json()["Code"] == "RequestBodyTooLarge"
+    assert response.headers["connection"] == "close"
+
+
+def test_a_body_of_exactly_the_cap_is_read(small_cap_server: RunningServer) -> None:
+    api = api_over_http(small_cap_server)
+    name = ""
+    while True:  # the percent-encoded signature varies in length: pad the name until exact
+        signed = api.v1_params("DescribeContainerGroups", {"RegionId": REGION, "ContainerGroupName": name})
+        body = urlencode(signed, quote_via=quote).encode()
+        if len(body) == SMALL_CAP:
+            break
+        name = "n" * (len(name) + SMALL_CAP - len(body))
+    response = api.http.post("/", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200, response.text
+
+
+def test_the_largest_config_file_payload_fits_the_default_cap(server: RunningServer) -> None:
+    """20 config-file volumes with 60 KiB of Base64 content each, all of it characters that
+    percent-encoding triples: the worst legitimate body is accepted under the default cap."""
+    whole_file = "////" * (CONFIG_FILE_MAX_BYTES // 3)  # 4 characters for 3 bytes (0xFF) of file
+    rest = "////" * ((CONFIG_VOLUME_MAX_CONTENT - len(whole_file)) // 4)
+    volumes = [
+        {
+            "name": f"cfg-{i}",
+            "type": "ConfigFileVolume",
+            "config_file_volume": {
+                "config_file_to_paths": [{"path": "a.conf", "content": whole_file}, {"path": "b.conf", "content": rest}]
+            },
+        }
+        for i in range(MAX_VOLUMES)
+    ]
+    spec = ContainerGroupSpec.model_validate(web_spec(volumes=volumes, containers=[{"name": "c", "image": "busybox"}]))
+    api = api_over_http(server)
+    response = api.send_v1_form("CreateContainerGroup", wire.to_create_params(spec, REGION))
+    size = int(response.request.headers["content-length"])
+    assert response.status_code == 200, response.text
+    assert 3.5 * 2**20 < size < EmulatorConfig().max_body_bytes

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from .auth import Request
+from .auth import Authenticated, Request, RequestHead
 from .errors import REASONS, SEED_MESSAGES, ApiError, error_body, missing, new_request_id, recommend_url
 from .faults import DroppedResponse
 from .service import ACTIONS
@@ -62,30 +62,61 @@ def _pairs(text: str, where: str) -> dict[str, str]:
     return out
 
 
-def read_request(environ: dict[str, Any]) -> Request:
-    """The parts of a WSGI request that authentication and dispatch need."""
+def read_head(environ: dict[str, Any]) -> RequestHead:
+    """What a request says before its body: method, path, query parameters and headers."""
     query = _pairs(environ.get("QUERY_STRING") or "", "query")
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise ApiError("InvalidParameter", "Content-Length is not a number.") from None
-    try:
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
-    except TimeoutError:  # over HTTP, the read deadline of :mod:`.server` passed
-        raise ApiError("RequestTimeout", "The request body did not arrive in time.") from None
     headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if environ.get(key):
             headers[name] = str(environ[key])
-    form: dict[str, str] = {}
-    if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        try:
-            form = _pairs(body.decode("utf-8"), "body")
-        except UnicodeDecodeError:
-            raise ApiError("InvalidParameter", "The form body is not UTF-8.") from None
-    for key in query.keys() & form.keys():
+    return RequestHead(environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/", query, headers)
+
+
+def declared_length(raw: str | None, max_bytes: int) -> int:
+    """The body length a ``Content-Length`` value declares; ``RequestBodyTooLarge`` (413) above
+    ``max_bytes``.  The digits are counted before ``int()`` sees them, so that a value of
+    thousands of digits costs nothing (and cannot trip Python's limit on integer parsing)."""
+    if not raw:
+        return 0
+    if not (raw.isascii() and raw.isdigit()):
+        raise ApiError("InvalidParameter", "Content-Length is not a number.")
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(max_bytes)) or int(digits) > max_bytes:
+        raise ApiError("RequestBodyTooLarge", f"The request body is larger than {max_bytes} bytes.")
+    return int(digits)
+
+
+def read_body(environ: dict[str, Any], max_bytes: int) -> bytes:
+    """The request body, read only once its declared length has passed the cap.
+
+    A ``Content-Length`` over ``max_bytes`` is refused (413) before the first byte is read, and
+    the read stops at the declared length, so no request makes the emulator read or hold more
+    than ``max_bytes``.  Over HTTP the stream enforces the request's read deadline
+    (:mod:`.server`): a body that stalls is ``RequestTimeout`` (408).
+    """
+    length = declared_length(environ.get("CONTENT_LENGTH"), max_bytes)
+    if length == 0:
+        return b""
+    try:
+        body: bytes = environ["wsgi.input"].read(length)
+    except TimeoutError:
+        raise ApiError("RequestTimeout", "The request body did not arrive in time.") from None
+    if len(body) != length:
+        raise ApiError("InvalidParameter", "The request body is shorter than its Content-Length.")
+    return body
+
+
+def parse_form(head: RequestHead, body: bytes) -> dict[str, str]:
+    """The parameters of an ``application/x-www-form-urlencoded`` body (none for other types)."""
+    if not body or not head.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    try:
+        form = _pairs(body.decode("utf-8"), "body")
+    except UnicodeDecodeError:
+        raise ApiError("InvalidParameter", "The form body is not UTF-8.") from None
+    for key in head.query.keys() & form.keys():
         raise ApiError("InvalidParameter", f"The parameter {key} is given in both the query and the body.")
-    return Request(environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/", query, form, headers, body)
+    return form
 
 
 class App:
@@ -129,7 +160,7 @@ class App:
             raise ApiError("InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
         if environ["REQUEST_METHOD"].upper() not in ("GET", "POST"):
             raise ApiError("UnsupportedHTTPMethod", "Only GET and POST are supported.")
-        auth = emu.authenticator.authenticate(read_request(environ))
+        auth = self._authenticate(environ)
         if not auth.action:
             raise missing("Action")
         if auth.action not in ACTIONS:
@@ -146,6 +177,13 @@ class App:
             emu.service.count("faults.drop_create_response")
             raise DroppedResponse(action)
         return result
+
+    def _authenticate(self, environ: dict[str, Any]) -> Authenticated:
+        """Read the request, its body bounded by ``max_body_bytes``, and authenticate it."""
+        emu = self.emulator
+        head = read_head(environ)
+        body = read_body(environ, emu.config.max_body_bytes)
+        return emu.authenticator.authenticate(Request.of(head, parse_form(head, body), body))
 
     def _inject(self, action: str) -> None:
         """The faults that replace a response (after authentication, before any effect)."""

@@ -48,6 +48,16 @@ _V3_REQUIRED_HEADERS = (
 
 
 @dataclass(frozen=True)
+class RequestHead:
+    """What arrives before the body of an HTTP request."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-case names
+
+
+@dataclass(frozen=True)
 class Request:
     """What authentication needs of an HTTP request."""
 
@@ -57,6 +67,14 @@ class Request:
     form: Mapping[str, str]
     headers: Mapping[str, str]  # lower-case names
     body: bytes
+
+    @classmethod
+    def of(cls, head: RequestHead, form: Mapping[str, str], body: bytes) -> Request:
+        return cls(head.method, head.path, head.query, form, head.headers, body)
+
+    @property
+    def head(self) -> RequestHead:
+        return RequestHead(self.method, self.path, self.query, self.headers)
 
     @property
     def params(self) -> dict[str, str]:

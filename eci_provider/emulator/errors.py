@@ -29,6 +29,7 @@ _STATUS: dict[str, int] = {
     "InvalidAction": 403,
     "UnsupportedHTTPMethod": 405,
     "RequestTimeout": 408,
+    "RequestBodyTooLarge": 413,
     "InternalError": 500,
     "ServiceUnavailable": 503,
 }

@@ -71,7 +71,44 @@ class _DeadlineReader(io.RawIOBase):
             self._sock.settimeout(self._write_timeout)
 
 
+class _RequestBody:
+    """``wsgi.input``: the connection's reader, limited to the declared ``Content-Length``.
+
+    It counts what the app left unread (a body refused for its size or for its caller), which
+    the server then discards instead of letting the close reset the connection.
+    """
+
+    def __init__(self, stream: io.BufferedIOBase, length: int) -> None:
+        self._stream = stream
+        self.remaining = length
+
+    def read(self, size: int | None = -1) -> bytes:
+        wanted = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self._stream.read(wanted) if wanted else b""
+        self.remaining -= len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        wanted = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self._stream.readline(wanted) if wanted else b""
+        self.remaining -= len(data)
+        return data
+
+
+def _declared_length(raw: str | None) -> int:
+    """The ``Content-Length`` to hold the body to; 0 when it is absent or not a clean number (the
+    app rejects those).  Only its digit count is trusted before ``int()``."""
+    if not raw or not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return 0
+    return int(raw)
+
+
 class _Handler(ServerHandler):
+    def cleanup_headers(self) -> None:
+        """Say ``Connection: close``: the server answers one request per connection."""
+        super().cleanup_headers()
+        self.headers["Connection"] = "close"
+
     def handle_error(self) -> None:
         """A dropped response, or a client too slow to take the response (the write timed out),
         ends the connection without a traceback on stderr."""
@@ -121,9 +158,12 @@ class _RequestHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
-        handler = _Handler(self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True)
+        body = _RequestBody(self.rfile, _declared_length(self.headers.get("Content-Length")))
+        handler = _Handler(body, self.wfile, self.get_stderr(), self.get_environ(), multithread=True)
         handler.request_handler = self
         handler.run(self.server.get_app())
+        if body.remaining and not self.reader.expired:
+            self._linger(body.remaining)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The standard library's rejections (request line too long, malformed request line or
