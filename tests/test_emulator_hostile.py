@@ -16,6 +16,7 @@ import pytest
 from emulator_helpers import (
     PATIENCE_SECONDS,
     REGION,
+    Api,
     RawResponse,
     api_over_http,
     parse_response,
@@ -204,3 +205,67 @@ def test_the_largest_config_file_payload_fits_the_default_cap(server: RunningSer
     size = int(response.request.headers["content-length"])
     assert response.status_code == 200, response.text
     assert 3.5 * 2**20 < size < EmulatorConfig().max_body_bytes
+
+
+# --------------------------------------------------------------------------------------
+# Authentication before the body
+# --------------------------------------------------------------------------------------
+
+BIG = 2**20  # under the default cap, so only authentication can refuse it early
+
+
+def v3_head(api: Api, body_length: int, **header_changes: str | None) -> bytes:
+    """The head of a V3 POST announcing a form body of ``body_length`` bytes (never sent), signed
+    by ``api``, with some headers then changed (``None`` removes one)."""
+    query = {"RegionId": REGION}
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    headers = api.v3_headers("DescribeContainerGroups", query, b"x" * body_length, **form)
+    for name, value in header_changes.items():
+        headers.pop(name.replace("_", "-"), None)
+        if value is not None:
+            headers[name.replace("_", "-")] = value
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"POST /?{urlencode(query)} HTTP/1.1\r\n{lines}Content-Length: {body_length}\r\n\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"secret": "wrong-secret"}, 400, "SignatureDoesNotMatch"),
+        ({"access_key_id": "nobody"}, 404, "InvalidAccessKeyId.NotFound"),
+        ({"Authorization": "ACS3-HMAC-SHA256 Credential=testid"}, 400, "IncompleteSignature"),
+        ({"x_acs_date": None}, 400, "MissingParameter"),
+        ({"x_acs_date": "2020-01-01T00:00:00Z"}, 400, "InvalidTimeStamp.Expired"),
+        ({"x_acs_content_sha256": "not-a-digest"}, 400, "IncompleteSignature"),
+        ({"x_acs_extra": "unsigned"}, 400, "IncompleteSignature"),
+    ],
+    ids=["wrong-secret", "unknown-key", "malformed-authorization", "no-date", "stale-date", "bad-digest", "unsigned"],
+)
+def test_a_v3_caller_is_refused_before_its_body_is_read(
+    server: RunningServer, change: dict[str, str | None], status: int, code: str
+) -> None:
+    """Only the head is sent; the answer comes without the server waiting for the body."""
+    api = api_over_http(server)
+    for attr in ("secret", "access_key_id"):
+        if attr in change:
+            setattr(api, attr, change.pop(attr))
+    assert_error(raw_exchange(server.port, v3_head(api, BIG, **change)), status, code)
+
+
+def test_an_unauthenticated_v3_caller_does_not_learn_the_cap(small_cap_server: RunningServer) -> None:
+    api = api_over_http(small_cap_server, secret="wrong-secret")
+    assert_error(raw_exchange(small_cap_server.port, v3_head(api, BIG)), 400, "SignatureDoesNotMatch")
+    api.secret = "testsecret"
+    assert_error(raw_exchange(small_cap_server.port, v3_head(api, BIG)), 413, "RequestBodyTooLarge")
+
+
+def test_an_authenticated_v3_body_is_still_checked_against_its_digest(server: RunningServer) -> None:
+    api = api_over_http(server)
+    body = urlencode({"ContainerGroupName": "x"}).encode()
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    headers = api.v3_headers("DescribeContainerGroups", {"RegionId": REGION}, body, **form)
+    tampered = body.replace(b"x", b"y")
+    response = api.http.post(f"/?RegionId={REGION}", content=tampered, headers=headers)
+    assert response.status_code == 400 and response.json()["Code"] == "SignatureDoesNotMatch"
+    # The same headers again: the refused request did not burn the nonce.
+    assert api.http.post(f"/?RegionId={REGION}", content=body, headers=headers).status_code == 200

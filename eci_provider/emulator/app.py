@@ -179,11 +179,14 @@ class App:
         return result
 
     def _authenticate(self, environ: dict[str, Any]) -> Authenticated:
-        """Read the request, its body bounded by ``max_body_bytes``, and authenticate it."""
+        """Authenticate a request, reading its body only when its head allows it: a V3 caller
+        is verified first (see :meth:`.Authenticator.before_body`), then the declared size is
+        checked against ``max_body_bytes``, and only then is the body read and parsed."""
         emu = self.emulator
         head = read_head(environ)
+        verified = emu.authenticator.before_body(head)
         body = read_body(environ, emu.config.max_body_bytes)
-        return emu.authenticator.authenticate(Request.of(head, parse_form(head, body), body))
+        return emu.authenticator.authenticate(Request.of(head, parse_form(head, body), body), verified)
 
     def _inject(self, action: str) -> None:
         """The faults that replace a response (after authentication, before any effect)."""

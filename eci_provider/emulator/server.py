@@ -10,6 +10,11 @@ Changes to the standard library server:
   request must arrive before one deadline (``EmulatorConfig.read_timeout_seconds``), else the
   answer is ``RequestTimeout`` (408) in the API's JSON error shape and the connection closes.
   A client that goes away mid-request is dropped quietly instead of printing a traceback.
+* The app reads a body only after checking its declared size (and a V3 caller's signature);
+  what it left unread is discarded before the connection closes, so that the client reads the
+  answer rather than a connection reset.  Every response says ``Connection: close``.
+* What the standard library rejects itself (a request line over 64 KiB: 414; a malformed
+  request line or headers: 400, 431, 505) is answered in the same JSON error shape, not HTML.
 """
 
 from __future__ import annotations
