@@ -269,3 +269,17 @@ def test_an_authenticated_v3_body_is_still_checked_against_its_digest(server: Ru
     assert response.status_code == 400 and response.json()["Code"] == "SignatureDoesNotMatch"
     # The same headers again: the refused request did not burn the nonce.
     assert api.http.post(f"/?RegionId={REGION}", content=body, headers=headers).status_code == 200
+
+
+# --------------------------------------------------------------------------------------
+# DescribeContainerGroups filters
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [10, 100_000])
+def test_nested_container_group_ids_are_invalid_not_a_crash(server: RunningServer, depth: int) -> None:
+    api = api_over_http(server)
+    nested = "[" * depth + '"eci-1"' + "]" * depth
+    response = api.send_v1_form("DescribeContainerGroups", {"RegionId": REGION, "ContainerGroupIds": nested})
+    assert response.status_code == 400 and response.json()["Code"] == "InvalidParameter", response.text
+    assert "ContainerGroupIds" in response.json()["Message"]

@@ -175,7 +175,7 @@ def _ids(raw: str | None) -> tuple[str, ...] | None:
         return None
     try:
         ids = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested a thousand deep
         raise errors.invalid("ContainerGroupIds", 'must be a JSON array of IDs, e.g. ["eci-1", "eci-2"]') from None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise errors.invalid("ContainerGroupIds", "must be a JSON array of strings")
