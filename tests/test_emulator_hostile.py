@@ -283,3 +283,26 @@ def test_nested_container_group_ids_are_invalid_not_a_crash(server: RunningServe
     response = api.send_v1_form("DescribeContainerGroups", {"RegionId": REGION, "ContainerGroupIds": nested})
     assert response.status_code == 400 and response.json()["Code"] == "InvalidParameter", response.text
     assert "ContainerGroupIds" in response.json()["Message"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["Tag.0.Key", "Tag.١.Key", "Tag.99999999999999999999.Key", "Tag.01.Key", "Tag.11.Key", f"Tag.{'9' * 5000}.Value"],
+    ids=["zero", "arabic-indic-one", "twenty-digits", "leading-zero", "over-ten", "5000-digits"],
+)
+def test_a_tag_filter_index_must_be_an_ascii_decimal_from_1_to_10(server: RunningServer, key: str) -> None:
+    api = api_over_http(server)
+    api.create(web_spec(name="shop", tags={"team": "shop"}))
+    api.create(web_spec(name="other", tags={"team": "other"}))
+    response = api.send_v1_form("DescribeContainerGroups", {"RegionId": REGION, key: "team"})
+    assert response.status_code == 400 and response.json()["Code"] == "InvalidParameter", response.text
+    assert "from 1 to 10" in response.json()["Message"]
+
+
+def test_tag_filters_1_to_10_still_filter(server: RunningServer) -> None:
+    api = api_over_http(server)
+    api.create(web_spec(name="shop", tags={"team": "shop", "env": "dev"}))
+    api.create(web_spec(name="other", tags={"team": "other", "env": "dev"}))
+    filters = {"Tag.1.Key": "team", "Tag.1.Value": "shop", "Tag.10.Key": "env"}
+    response = api.send_v1_form("DescribeContainerGroups", {"RegionId": REGION, **filters})
+    assert [g["ContainerGroupName"] for g in response.json()["ContainerGroups"]] == ["shop"]

@@ -140,7 +140,11 @@ class Query:
         return all(k in tags and (v is None or tags[k] == v) for k, v in self.tags)
 
 
-_TAG = re.compile(r"^Tag\.([1-9][0-9]*)\.(Key|Value)$")
+_TAG = re.compile(r"Tag\.([^.]*)\.(Key|Value)")
+#: The spellings of N in ``Tag.N.Key`` that name a filter: ASCII decimals from 1, no leading
+#: zeros.  A dictionary, not ``int()``: ``int`` also reads ``١`` (an Arabic-Indic one) and
+#: ``01``, and a number thousands of digits long is expensive or refused.
+_TAG_INDEX = {str(n): n for n in range(1, MAX_TAG_FILTERS + 1)}
 
 
 def parse_query(params: Mapping[str, str]) -> Query:
@@ -199,11 +203,13 @@ def _limit(raw: str | None) -> int:
 def _tags(params: Mapping[str, str]) -> tuple[tuple[str, str | None], ...]:
     found: dict[int, dict[str, str]] = {}
     for key, value in params.items():
-        m = _TAG.match(key)
-        if m:
-            found.setdefault(int(m.group(1)), {})[m.group(2)] = value
-    if len(found) > MAX_TAG_FILTERS:
-        raise errors.invalid("Tag", f"at most {MAX_TAG_FILTERS} tag filters, got {len(found)}")
+        m = _TAG.fullmatch(key)
+        if not m:
+            continue
+        index = _TAG_INDEX.get(m.group(1))
+        if index is None:  # ignoring the filter would answer with unfiltered results
+            raise errors.invalid(key, f"N must be a decimal number from 1 to {MAX_TAG_FILTERS}")
+        found.setdefault(index, {})[m.group(2)] = value
     out = []
     for i in sorted(found):
         if "Key" not in found[i] or not found[i]["Key"]:
