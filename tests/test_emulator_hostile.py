@@ -7,9 +7,12 @@ rejection comes in the API's JSON error shape with a fitting HTTP status.
 
 from __future__ import annotations
 
+import os
 import select
 import socket
+import stat
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -26,10 +29,11 @@ from emulator_helpers import (
 )
 
 from eci_provider import wire
-from eci_provider.emulator import EmulatorConfig, RunningServer, serve
+from eci_provider.emulator import Emulator, EmulatorConfig, RunningServer, serve
 from eci_provider.spec import CONFIG_FILE_MAX_BYTES, CONFIG_VOLUME_MAX_CONTENT, MAX_VOLUMES, ContainerGroupSpec
 
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
+REGISTRY_LOGIN = {"server": "registry.example.com", "user_name": "deploy", "password": "hunter2-registry"}
 
 
 def assert_error(response: RawResponse, status: int, code: str) -> None:
@@ -306,3 +310,37 @@ def test_tag_filters_1_to_10_still_filter(server: RunningServer) -> None:
     filters = {"Tag.1.Key": "team", "Tag.1.Value": "shop", "Tag.10.Key": "env"}
     response = api.send_v1_form("DescribeContainerGroups", {"RegionId": REGION, **filters})
     assert [g["ContainerGroupName"] for g in response.json()["ContainerGroups"]] == ["shop"]
+
+
+# --------------------------------------------------------------------------------------
+# The database file
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def usual_umask() -> Iterator[None]:
+    """The common umask 022, under which files are world-readable unless created otherwise."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.usefixtures("usual_umask")
+def test_the_database_and_its_journal_files_are_owner_only(tmp_path: Path) -> None:
+    db = tmp_path / "eci.db"
+    server = serve(EmulatorConfig(db_path=str(db)))
+    try:
+        api_over_http(server).create(web_spec(image_registry_credentials=[REGISTRY_LOGIN]))
+        files = [db, db.with_name("eci.db-wal"), db.with_name("eci.db-shm")]
+        assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        server.shutdown()
+        server.emulator.close()
+
+
+def test_an_existing_database_keeps_its_mode(tmp_path: Path) -> None:
+    db = tmp_path / "eci.db"
+    db.touch(mode=0o640)
+    db.chmod(0o640)
+    Emulator(EmulatorConfig(db_path=str(db))).close()
+    assert stat.S_IMODE(db.stat().st_mode) == 0o640
