@@ -100,6 +100,20 @@ class Api:
         body = urlencode(signed, quote_via=quote).encode()
         return self.http.post("/", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
 
+    def admin_get(self, name: str, **extra: str) -> httpx.Response:
+        """``GET /__emulator/<name>``, signed with V1 in the query (no Action, no Version)."""
+        params = {
+            "Format": "JSON",
+            "AccessKeyId": self.access_key_id,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureVersion": "1.0",
+            "SignatureNonce": uuid.uuid4().hex,
+            "Timestamp": rfc3339(self.emulator.clock()),
+            **extra,
+        }
+        params["Signature"] = signing.rpc_signature("GET", params, self.secret)
+        return self.http.get(f"/__emulator/{name}?" + urlencode(params, quote_via=quote))
+
     def v3_headers(self, action: str, query: dict[str, str], body: bytes = b"", **extra: str) -> dict[str, str]:
         headers = {
             "host": HOST,

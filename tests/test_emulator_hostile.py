@@ -7,6 +7,7 @@ rejection comes in the API's JSON error shape with a fitting HTTP status.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import select
 import socket
@@ -28,9 +29,15 @@ from emulator_helpers import (
     web_spec,
 )
 
-from eci_provider import wire
-from eci_provider.emulator import Emulator, EmulatorConfig, RunningServer, serve
-from eci_provider.spec import CONFIG_FILE_MAX_BYTES, CONFIG_VOLUME_MAX_CONTENT, MAX_VOLUMES, ContainerGroupSpec
+from eci_provider import rules, signing, wire
+from eci_provider.emulator import Emulator, EmulatorConfig, RunningServer, masking, serve
+from eci_provider.spec import (
+    CONFIG_FILE_MAX_BYTES,
+    CONFIG_VOLUME_MAX_CONTENT,
+    MAX_VOLUMES,
+    ContainerGroupSpec,
+    EnvironmentVar,
+)
 
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
 REGISTRY_LOGIN = {"server": "registry.example.com", "user_name": "deploy", "password": "hunter2-registry"}
@@ -344,3 +351,72 @@ def test_an_existing_database_keeps_its_mode(tmp_path: Path) -> None:
     db.chmod(0o640)
     Emulator(EmulatorConfig(db_path=str(db))).close()
     assert stat.S_IMODE(db.stat().st_mode) == 0o640
+
+
+# --------------------------------------------------------------------------------------
+# The debug listing
+# --------------------------------------------------------------------------------------
+
+
+def test_the_group_listing_needs_the_emulators_credentials(server: RunningServer) -> None:
+    api = api_over_http(server)
+    group_id = api.create(web_spec(image_registry_credentials=[REGISTRY_LOGIN]))
+    unsigned = api.http.get("/__emulator/groups")
+    assert (unsigned.status_code, unsigned.json()["Code"]) == (400, "MissingParameter")
+    assert group_id not in unsigned.text
+    api.secret = "wrong-secret"
+    assert api.admin_get("groups").json()["Code"] == "SignatureDoesNotMatch"
+    api.secret, api.access_key_id = "testsecret", "nobody"
+    assert api.admin_get("groups").status_code == 404
+    api.access_key_id = "testid"
+    assert api.admin_get("groups", RegionId=REGION).json()["Code"] == "InvalidParameter"
+    signed = api.admin_get("groups")
+    assert [g["ContainerGroupId"] for g in signed.json()["ContainerGroups"]] == [group_id]
+    replayed = api.http.get(signed.request.url)
+    assert replayed.json()["Code"] == "SignatureNonceUsed"
+    assert api.http.get("/__emulator/stats").status_code == 200  # counters only: no signature needed
+
+
+def test_the_group_listing_accepts_a_v3_signature(server: RunningServer) -> None:
+    api = api_over_http(server)
+    headers = api.v3_headers("ListGroups", {})
+    del headers["Authorization"]  # signed for POST /; sign for GET on the admin paths instead
+
+    def signed_for(path: str) -> dict[str, str]:
+        digest = headers["x-acs-content-sha256"]
+        return {
+            **headers,
+            "Authorization": signing.acs3_authorization("GET", path, {}, headers, digest, "testid", "testsecret"),
+        }
+
+    assert api.http.get("/__emulator/groups", headers=signed_for("/__emulator/groups")).status_code == 200
+    wrong_path = api.http.get("/__emulator/groups", headers=signed_for("/__emulator/stats"))
+    assert wrong_path.json()["Code"] == "SignatureDoesNotMatch"
+
+
+@pytest.fixture
+def secret_environment_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mark environment variable values secret in the spec rules, as a future rule might."""
+    value_field = EnvironmentVar.model_fields["value"]
+    rule = rules.rule_of(EnvironmentVar, "value")
+    monkeypatch.setattr(value_field, "json_schema_extra", dataclasses.replace(rule, secret=True))
+
+
+@pytest.mark.usefixtures("secret_environment_values")
+def test_the_group_listing_masks_every_field_the_rules_mark_secret(server: RunningServer) -> None:
+    """Not a list of known secrets: whatever ``Rule.secret`` marks, of whatever type."""
+    api = api_over_http(server)
+    containers = [{"name": "web", "image": "nginx", "environment_vars": [{"key": "TOKEN", "value": "env-t0ken"}]}]
+    spec = web_spec(containers=containers, image_registry_credentials=[REGISTRY_LOGIN])
+    spec["containers"][0]["volume_mounts"] = [{"name": "cfg", "mount_path": "/etc/app"}]
+    api.create(spec)
+    listing = api.admin_get("groups")
+    for plain in ("env-t0ken", "hunter2-registry", "aGVsbG8="):
+        assert plain not in listing.text
+    group = listing.json()["ContainerGroups"][0]
+    assert group["Spec"]["containers"][0]["environment_vars"] == [{"key": "TOKEN", "value": masking.MASK}]
+    assert group["Spec"]["image_registry_credentials"][0]["password"] == masking.MASK
+    files = group["Spec"]["volumes"][0]["config_file_volume"]["config_file_to_paths"]
+    assert files == [{"path": "app.conf", "content": masking.MASK}]
+    assert group["Describe"]["Containers"][0]["EnvironmentVars"] == [{"Key": "TOKEN", "Value": masking.MASK}]
+    assert "ImageRegistryCredentials" not in group["Describe"]  # write-only, as in the API

@@ -1,8 +1,9 @@
 """The WSGI application: request parsing, authentication, faults, dispatch, response bodies.
 
 ``/`` is the RPC endpoint (``GET`` or ``POST``; parameters in the query and/or an
-``application/x-www-form-urlencoded`` body).  ``/__emulator/stats`` and ``/__emulator/groups``
-are unsigned admin endpoints that exist only on the emulator; no ``Action`` value reaches them.
+``application/x-www-form-urlencoded`` body).  ``/__emulator/stats`` (counters, unsigned) and
+``/__emulator/groups`` (every group, secrets masked; signed with the emulator's credentials) are
+admin endpoints that exist only on the emulator; no ``Action`` value reaches them.
 
 One log line per request goes to the ``eci_provider.emulator`` logger: action, HTTP status,
 error code, duration.  Parameters are never logged (they carry signatures, STS tokens and
@@ -212,8 +213,16 @@ class App:
         if name == "stats":
             return self.emulator.stats()
         if name == "groups":
+            self._check_admin_caller(environ, name)
             return {"ContainerGroups": self.emulator.groups()}
         raise ApiError("InvalidAction.NotFound", "Unknown admin endpoint; use /__emulator/stats or /__emulator/groups.")
+
+    def _check_admin_caller(self, environ: dict[str, Any], name: str) -> None:
+        """The group listing needs the emulator's credentials: it shows every caller's groups on
+        a shared machine.  It is signed like an RPC request (V1 or V3, same checks and nonces);
+        ``Action`` and ``Version`` are ignored, and no other parameter is accepted."""
+        for key in self._authenticate(environ).params:
+            raise ApiError("InvalidParameter", f"The parameter {key} is not accepted by /__emulator/{name}.")
 
     def _log(self, label: str, status: int, code: str, started: float) -> None:
         logger.info("%s %d %s %.1fms", label, status, code, (time.perf_counter() - started) * 1000)

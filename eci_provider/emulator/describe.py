@@ -46,9 +46,10 @@ PARAMS = frozenset(
 )
 
 
-def element(g: Group, *, with_event: bool = True) -> dict[str, Any]:
-    """One ``ContainerGroups`` element: the spec as :func:`wire.to_describe` renders it, plus runtime facts."""
-    spec = g.model()
+def element(g: Group, *, with_event: bool = True, spec: ContainerGroupSpec | None = None) -> dict[str, Any]:
+    """One ``ContainerGroups`` element: the spec as :func:`wire.to_describe` renders it, plus
+    runtime facts.  ``spec`` replaces the stored one (the admin listing passes it masked)."""
+    spec = spec or g.model()
     out = wire.to_describe(spec)
     for name in ContainerGroupSpec.model_fields:
         rule = rules.rule_of(ContainerGroupSpec, name)
