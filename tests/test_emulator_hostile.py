@@ -420,3 +420,13 @@ def test_the_group_listing_masks_every_field_the_rules_mark_secret(server: Runni
     assert files == [{"path": "app.conf", "content": masking.MASK}]
     assert group["Describe"]["Containers"][0]["EnvironmentVars"] == [{"Key": "TOKEN", "Value": masking.MASK}]
     assert "ImageRegistryCredentials" not in group["Describe"]  # write-only, as in the API
+
+
+def test_an_unknown_admin_path_is_not_written_to_the_log(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """wsgiref decodes the path, so ``%0A`` would start a forged log line."""
+    caplog.set_level("INFO", logger="eci_provider.emulator")
+    response = raw_exchange(server.port, b"GET /__emulator/x%0AGET%20forged HTTP/1.1\r\nHost: e\r\n\r\n")
+    assert_error(response, 404, "InvalidAction.NotFound")
+    assert [r.getMessage().split(" ")[:3] for r in caplog.records] == [["admin:-", "404", "InvalidAction.NotFound"]]

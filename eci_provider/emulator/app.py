@@ -32,6 +32,7 @@ logger = logging.getLogger("eci_provider.emulator")
 
 API_VERSION = "2018-08-08"
 ADMIN_PREFIX = "/__emulator/"
+ADMIN_ENDPOINTS = ("stats", "groups")
 StartResponse = Callable[..., Any]
 
 
@@ -73,7 +74,7 @@ def read_head(environ: dict[str, Any]) -> RequestHead:
     return RequestHead(environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/", query, headers)
 
 
-def declared_length(raw: str | None, max_bytes: int) -> int:
+def _checked_length(raw: str | None, max_bytes: int) -> int:
     """The body length a ``Content-Length`` value declares; ``RequestBodyTooLarge`` (413) above
     ``max_bytes``.  The digits are counted before ``int()`` sees them, so that a value of
     thousands of digits costs nothing (and cannot trip Python's limit on integer parsing)."""
@@ -95,7 +96,7 @@ def read_body(environ: dict[str, Any], max_bytes: int) -> bytes:
     than ``max_bytes``.  Over HTTP the stream enforces the request's read deadline
     (:mod:`.server`): a body that stalls is ``RequestTimeout`` (408).
     """
-    length = declared_length(environ.get("CONTENT_LENGTH"), max_bytes)
+    length = _checked_length(environ.get("CONTENT_LENGTH"), max_bytes)
     if length == 0:
         return b""
     try:
@@ -135,7 +136,8 @@ class App:
         try:
             path = environ.get("PATH_INFO") or "/"
             if path.startswith(ADMIN_PREFIX):
-                label[0] = "admin:" + path[len(ADMIN_PREFIX) :]
+                name = path[len(ADMIN_PREFIX) :]
+                label[0] = f"admin:{name}" if name in ADMIN_ENDPOINTS else "admin:-"
                 status, body = 200, self._admin(environ, path)
             else:
                 result = self._rpc(environ, path, label)
