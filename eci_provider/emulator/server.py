@@ -44,7 +44,7 @@ _CHUNK = 65536
 
 
 class _DeadlineReader(io.RawIOBase):
-    """Reads from a socket that fail with :class:`TimeoutError` once ``deadline`` has passed.
+    """A socket's input, whose reads fail with :class:`TimeoutError` once ``deadline`` has passed.
 
     A timeout per ``recv`` alone does not stop a slow-loris client: a byte every few seconds
     keeps each wait short and the thread busy forever.  Each wait here lasts at most until the
