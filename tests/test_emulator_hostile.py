@@ -319,6 +319,25 @@ def test_tag_filters_1_to_10_still_filter(server: RunningServer) -> None:
     assert [g["ContainerGroupName"] for g in response.json()["ContainerGroups"]] == ["shop"]
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["Container.01.Image", "Container.١.Image", f"Container.1.EnvironmentVar.{'9' * 5000}.Key"],
+    ids=["leading-zero", "arabic-indic-one", "5000-digits"],
+)
+@pytest.mark.parametrize("action", ["CreateContainerGroup", "UpdateContainerGroup"])
+def test_a_list_index_must_be_an_ascii_decimal_without_leading_zeros(
+    server: RunningServer, action: str, key: str
+) -> None:
+    api = api_over_http(server)
+    params = {"RegionId": REGION, "Container.1.Name": "web", key: "nginx"}
+    if action == "CreateContainerGroup":
+        params["ContainerGroupName"] = "indices"
+    else:
+        params["ContainerGroupId"] = api.create(web_spec())
+    response = api.send_v1_form(action, params)
+    assert response.status_code == 400 and response.json()["Code"] == "InvalidParameter", response.text
+
+
 # --------------------------------------------------------------------------------------
 # The database file
 # --------------------------------------------------------------------------------------
