@@ -3,7 +3,8 @@
 ``Api`` signs requests with :mod:`eci_provider.signing` and sends them to an in-process
 emulator through ``httpx.WSGITransport``, so the whole protocol path (parsing, signature,
 dispatch, error bodies) runs in every test without sockets.  ``FakeClock`` drives the lazy
-state machine.
+state machine.  Tests of the HTTP layer use ``api_over_http`` (the same client against a real
+loopback server) and ``raw_exchange`` (bytes no HTTP client library would send).
 """
 
 from __future__ import annotations
