@@ -205,10 +205,17 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
 
     from .emulator import Credential, EmulatorConfig, Faults
 
+    # Unset limits keep EmulatorConfig's defaults, which document their reasons.
+    limits = {
+        name: value
+        for name, value in (("read_timeout_seconds", args.read_timeout), ("max_body_bytes", args.max_body_bytes))
+        if value is not None
+    }
     config = EmulatorConfig(
         db_path=args.db,
         credentials=(Credential(args.access_key_id, args.access_key_secret),),
         transition_seconds=args.transition_seconds,
+        **limits,
         faults=Faults(
             throttle_rate=args.throttle_rate,
             retry_after_ms=args.retry_after_ms,
@@ -245,6 +252,8 @@ def _listen(config: EmulatorConfig, port: int) -> RunningServer:
         emulator = Emulator(config)
     except sqlite3.Error as e:
         raise UsageError(f"--db {config.db_path}", f"cannot open it as an SQLite database ({e})") from None
+    except OSError as e:  # the file is created first, with mode 0600
+        raise UsageError(f"--db {config.db_path}", f"cannot create it ({e.strerror or e})") from None
     try:
         return serve(emulator, port)
     except OSError as e:
@@ -340,6 +349,8 @@ _SECONDS = _ranged(float, "a number of seconds, 0 or more", 0.0)
 _MILLISECONDS = _ranged(int, "a whole number of milliseconds, 1 or more", 1)
 _SEED = _number(int, "a whole number")
 _COUNT = _ranged(int, "a number of characters, or 0 for no limit", 0)
+_POSITIVE_SECONDS = _ranged(float, "a number of seconds above 0", 1e-3)
+_POSITIVE_COUNT = _ranged(int, "a whole number above 0", 1)
 _REGION_RE = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
 
 
@@ -486,6 +497,15 @@ def _add_emulator(sub: Any) -> None:
         help="probability a create ends ScheduleFailed",
     )
     p.add_argument("--seed", metavar="N", type=_SEED, default=0, help="fault RNG seed")
+    p.add_argument(
+        "--read-timeout",
+        metavar="S",
+        type=_POSITIVE_SECONDS,
+        help="seconds a whole request may take to arrive (unset: 30)",
+    )
+    p.add_argument(
+        "--max-body-bytes", metavar="N", type=_POSITIVE_COUNT, help="largest request body accepted (unset: 8 MiB)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

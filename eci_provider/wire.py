@@ -157,10 +157,7 @@ def unflatten(params: Mapping[str, str]) -> dict[str, Any]:
             if part.isdigit():
                 if not isinstance(node, _Indexed):
                     raise WireError("InvalidParameter", f"{key}: unexpected list index {part}")
-                idx = int(part)
-                if idx < 1:
-                    raise WireError("InvalidParameter", f"{key}: list indices start at 1")
-                node = node.child(idx, last, value, key)
+                node = node.child(_list_index(part, key), last, value, key)
             else:
                 if isinstance(node, _Indexed):
                     raise WireError("InvalidParameter", f"{key}: expected a list index before {part}")
@@ -179,6 +176,24 @@ def unflatten(params: Mapping[str, str]) -> dict[str, Any]:
                         raise WireError("InvalidParameter", f"{key}: mixes list and struct forms")
                     node = existing
     return _materialise(root)
+
+
+#: More digits than any list index of a request can need (a body holds a few hundred thousand
+#: parameters at most); checked before ``int()``, which refuses numbers over 4300 digits.
+_MAX_INDEX_DIGITS = 6
+
+
+def _list_index(part: str, key: str) -> int:
+    """A list index as the API spells it: ASCII digits from 1, without a leading zero.
+
+    ``str.isdigit`` also accepts digits of other scripts (``١``), and ``int`` reads ``01`` as 1,
+    which would make two spellings of one parameter.
+    """
+    if part.startswith("0"):
+        raise WireError("InvalidParameter", f"{key}: list indices start at 1, without leading zeros")
+    if not part.isascii() or len(part) > _MAX_INDEX_DIGITS:
+        raise WireError("InvalidParameter", f"{key}: a list index is a number from 1 to {10**_MAX_INDEX_DIGITS - 1}")
+    return int(part)
 
 
 class _Indexed(dict):  # type: ignore[type-arg]

@@ -3,20 +3,24 @@
 ``Api`` signs requests with :mod:`eci_provider.signing` and sends them to an in-process
 emulator through ``httpx.WSGITransport``, so the whole protocol path (parsing, signature,
 dispatch, error bodies) runs in every test without sockets.  ``FakeClock`` drives the lazy
-state machine.
+state machine.  Tests of the HTTP layer use ``api_over_http`` (the same client against a real
+loopback server) and ``raw_exchange`` (bytes no HTTP client library would send).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import socket
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
 from eci_provider import signing, wire
-from eci_provider.emulator import Emulator, EmulatorConfig
+from eci_provider.emulator import Emulator, EmulatorConfig, RunningServer
 from eci_provider.emulator.state import rfc3339
 from eci_provider.spec import ContainerGroupSpec
 
@@ -90,6 +94,26 @@ class Api:
     def send_v1(self, action: str, params: dict[str, str], *, method: str = "POST", **common: str) -> httpx.Response:
         signed = self.v1_params(action, params, method, **common)
         return self.http.request(method, "/?" + urlencode(signed, quote_via=quote))
+
+    def send_v1_form(self, action: str, params: dict[str, str]) -> httpx.Response:
+        """V1 with every parameter in a form body, as the SDK and this project's client send it."""
+        signed = self.v1_params(action, params)
+        body = urlencode(signed, quote_via=quote).encode()
+        return self.http.post("/", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+
+    def admin_get(self, name: str, **extra: str) -> httpx.Response:
+        """``GET /__emulator/<name>``, signed with V1 in the query (no Action, no Version)."""
+        params = {
+            "Format": "JSON",
+            "AccessKeyId": self.access_key_id,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureVersion": "1.0",
+            "SignatureNonce": uuid.uuid4().hex,
+            "Timestamp": rfc3339(self.emulator.clock()),
+            **extra,
+        }
+        params["Signature"] = signing.rpc_signature("GET", params, self.secret)
+        return self.http.get(f"/__emulator/{name}?" + urlencode(params, quote_via=quote))
 
     def v3_headers(self, action: str, query: dict[str, str], body: bytes = b"", **extra: str) -> dict[str, str]:
         headers = {
@@ -191,3 +215,52 @@ def update_params(spec: dict[str, Any], *fields: str) -> dict[str, str]:
 
 def restart_counts(group: dict[str, Any], key: str = "Containers") -> dict[str, int]:
     return {c["Name"]: c["RestartCount"] for c in group.get(key) or ()}
+
+
+# --------------------------------------------------------------------------------------
+# Raw HTTP over loopback (requests no HTTP client library would send)
+# --------------------------------------------------------------------------------------
+
+#: How long a test waits for the server to answer before it fails.  A safety net so that a
+#: server that never answers fails the test instead of hanging it; nothing is timed against it.
+PATIENCE_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_response(raw: bytes) -> RawResponse:
+    assert raw, "the server closed the connection without an answer"
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return RawResponse(int(status_line.split()[1]), headers, body)
+
+
+def raw_exchange(port: int, data: bytes) -> RawResponse:
+    """Send ``data`` on a new connection and parse what comes back before the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=PATIENCE_SECONDS) as sock:
+        sock.sendall(data)
+        return parse_response(read_until_closed(sock))
+
+
+def api_over_http(server: RunningServer, **kw: Any) -> Api:
+    """An :class:`Api` that talks to ``server`` over loopback HTTP instead of in process."""
+    api = Api(server.emulator, **kw)
+    api.http = httpx.Client(base_url=server.url, timeout=PATIENCE_SECONDS)
+    return api

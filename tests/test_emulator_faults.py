@@ -261,7 +261,7 @@ def test_admin_endpoints(api: Api) -> None:
     stats = api.http.get("/__emulator/stats").json()
     assert stats["requests"] == {"CreateContainerGroup": 1, "DescribeContainerGroups": 1}
     assert stats["groups_created"] == 1 and stats["groups"] == {"total": 1, "by_status": {"Running": 1}}
-    groups = api.http.get("/__emulator/groups").json()["ContainerGroups"]
+    groups = api.admin_get("groups").json()["ContainerGroups"]
     assert [g["ContainerGroupId"] for g in groups] == [gid]
     assert groups[0]["Spec"]["image_registry_credentials"][0]["password"] == "**********"
     assert api.emulator.stats() == api.http.get("/__emulator/stats").json()

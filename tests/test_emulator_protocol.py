@@ -345,7 +345,7 @@ def test_secrets_never_reach_logs_or_errors(api: Api, caplog: pytest.LogCaptureF
     }
     r = api.send("CreateContainerGroup", bad)
     assert r.status_code == 400 and "hunter2" not in r.text
-    admin = api.http.get("/__emulator/groups").text
+    admin = api.admin_get("groups").text
     assert gid in admin and "hunter2" not in admin and "aGVsbG8=" not in admin
     assert "hunter2" not in api.http.get("/__emulator/stats").text
     assert "hunter2" not in json.dumps(api.group(gid))

@@ -1,8 +1,9 @@
 """The WSGI application: request parsing, authentication, faults, dispatch, response bodies.
 
 ``/`` is the RPC endpoint (``GET`` or ``POST``; parameters in the query and/or an
-``application/x-www-form-urlencoded`` body).  ``/__emulator/stats`` and ``/__emulator/groups``
-are unsigned admin endpoints that exist only on the emulator; no ``Action`` value reaches them.
+``application/x-www-form-urlencoded`` body).  ``/__emulator/stats`` (counters, unsigned) and
+``/__emulator/groups`` (every group, secrets masked; signed with the emulator's credentials) are
+admin endpoints that exist only on the emulator; no ``Action`` value reaches them.
 
 One log line per request goes to the ``eci_provider.emulator`` logger: action, HTTP status,
 error code, duration.  Parameters are never logged (they carry signatures, STS tokens and
@@ -15,13 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from .auth import Request
-from .errors import SEED_MESSAGES, ApiError, missing
+from .auth import Authenticated, Request, RequestHead
+from .errors import REASONS, SEED_MESSAGES, ApiError, error_body, missing, new_request_id, recommend_url
 from .faults import DroppedResponse, MalformedAnswer
 from .service import ACTIONS
 
@@ -32,6 +32,7 @@ logger = logging.getLogger("eci_provider.emulator")
 
 API_VERSION = "2018-08-08"
 ADMIN_PREFIX = "/__emulator/"
+ADMIN_ENDPOINTS = ("stats", "groups")
 StartResponse = Callable[..., Any]
 
 
@@ -39,19 +40,19 @@ StartResponse = Callable[..., Any]
 _INTERNAL_ERROR = "The request processing has failed due to some unknown error."
 
 
-def _error_body(environ: dict[str, Any], request_id: str, code: str, message: str, recommend: str) -> dict[str, Any]:
-    """An error answer in the RPC shape (RequestId, HostId, Code, Message, Recommend)."""
-    return {
-        "RequestId": request_id,
-        "HostId": environ.get("HTTP_HOST") or "eci.emulator.local",
-        "Code": code,
-        "Message": message,
-        "Recommend": recommend,
-    }
-
-
-def _request_id() -> str:
-    return str(uuid.uuid4()).upper()
+def json_response(
+    status: int, body: dict[str, Any], request_id: str, extra: Mapping[str, str] | None = None
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Status line, headers and payload of a JSON answer: the app's, and the HTTP layer's own
+    rejections in :mod:`.server`, so that a client reads every error the same way."""
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers = [
+        ("Content-Type", "application/json;charset=utf-8"),
+        ("Content-Length", str(len(payload))),
+        ("x-acs-request-id", request_id),
+        *(extra or {}).items(),
+    ]
+    return f"{status} {REASONS.get(status, 'Error')}", headers, payload
 
 
 def _pairs(text: str, where: str) -> dict[str, str]:
@@ -63,27 +64,61 @@ def _pairs(text: str, where: str) -> dict[str, str]:
     return out
 
 
-def read_request(environ: dict[str, Any]) -> Request:
-    """The parts of a WSGI request that authentication and dispatch need."""
+def read_head(environ: dict[str, Any]) -> RequestHead:
+    """What a request says before its body: method, path, query parameters and headers."""
     query = _pairs(environ.get("QUERY_STRING") or "", "query")
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise ApiError("InvalidParameter", "Content-Length is not a number.") from None
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
     headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if environ.get(key):
             headers[name] = str(environ[key])
-    form: dict[str, str] = {}
-    if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        try:
-            form = _pairs(body.decode("utf-8"), "body")
-        except UnicodeDecodeError:
-            raise ApiError("InvalidParameter", "The form body is not UTF-8.") from None
-    for key in query.keys() & form.keys():
+    return RequestHead(environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/", query, headers)
+
+
+def _checked_length(raw: str | None, max_bytes: int) -> int:
+    """The body length a ``Content-Length`` value declares; ``RequestBodyTooLarge`` (413) above
+    ``max_bytes``.  The digits are counted before ``int()`` sees them, so that a value of
+    thousands of digits costs nothing (and cannot trip Python's limit on integer parsing)."""
+    if not raw:
+        return 0
+    if not (raw.isascii() and raw.isdigit()):
+        raise ApiError("InvalidParameter", "Content-Length is not a number.")
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(max_bytes)) or int(digits) > max_bytes:
+        raise ApiError("RequestBodyTooLarge", f"The request body is larger than {max_bytes} bytes.")
+    return int(digits)
+
+
+def read_body(environ: dict[str, Any], max_bytes: int) -> bytes:
+    """The request body, read only once its declared length has passed the cap.
+
+    A ``Content-Length`` over ``max_bytes`` is refused (413) before the first byte is read, and
+    the read stops at the declared length, so no request makes the emulator read or hold more
+    than ``max_bytes``.  Over HTTP the stream enforces the request's read deadline
+    (:mod:`.server`): a body that stalls is ``RequestTimeout`` (408).
+    """
+    length = _checked_length(environ.get("CONTENT_LENGTH"), max_bytes)
+    if length == 0:
+        return b""
+    try:
+        body: bytes = environ["wsgi.input"].read(length)
+    except TimeoutError:
+        raise ApiError("RequestTimeout", "The request body did not arrive in time.") from None
+    if len(body) != length:
+        raise ApiError("InvalidParameter", "The request body is shorter than its Content-Length.")
+    return body
+
+
+def parse_form(head: RequestHead, body: bytes) -> dict[str, str]:
+    """The parameters of an ``application/x-www-form-urlencoded`` body (none for other types)."""
+    if not body or not head.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    try:
+        form = _pairs(body.decode("utf-8"), "body")
+    except UnicodeDecodeError:
+        raise ApiError("InvalidParameter", "The form body is not UTF-8.") from None
+    for key in head.query.keys() & form.keys():
         raise ApiError("InvalidParameter", f"The parameter {key} is given in both the query and the body.")
-    return Request(environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/", query, form, headers, body)
+    return form
 
 
 class App:
@@ -94,21 +129,22 @@ class App:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        request_id = _request_id()
+        request_id = new_request_id()
         label = ["-"]  # the action, once it is known to be a real one (never a raw client value)
         headers: dict[str, str] = {}
+        host = environ.get("HTTP_HOST")
         try:
             path = environ.get("PATH_INFO") or "/"
             if path.startswith(ADMIN_PREFIX):
-                label[0] = "admin:" + path[len(ADMIN_PREFIX) :]
+                name = path[len(ADMIN_PREFIX) :]
+                label[0] = f"admin:{name}" if name in ADMIN_ENDPOINTS else "admin:-"
                 status, body = 200, self._admin(environ, path)
             else:
                 result = self._rpc(environ, path, label)
                 status, body = 200, {"RequestId": request_id, **result}
         except ApiError as e:
             status, headers = e.status, e.headers
-            recommend = f"https://api.aliyun.com/troubleshoot?q={e.code}&product=Eci&requestId={request_id}"
-            body = _error_body(environ, request_id, e.code, e.message, recommend)
+            body = error_body(request_id, host, e.code, e.message, recommend_url(e.code, request_id))
         except DroppedResponse:
             self._log(label[0], 0, "DroppedResponse", started)
             raise
@@ -122,18 +158,10 @@ class App:
         except Exception:
             logger.exception("internal error while handling %s", label[0])
             status = 500
-            body = _error_body(environ, request_id, "InternalError", _INTERNAL_ERROR, "")
+            body = error_body(request_id, host, "InternalError", _INTERNAL_ERROR, "")
         self._log(label[0], status, body.get("Code", "-"), started)
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        start_response(
-            f"{status} {_REASONS.get(status, 'Error')}",
-            [
-                ("Content-Type", "application/json;charset=utf-8"),
-                ("Content-Length", str(len(payload))),
-                ("x-acs-request-id", request_id),
-                *headers.items(),
-            ],
-        )
+        status_line, response_headers, payload = json_response(status, body, request_id, headers)
+        start_response(status_line, response_headers)
         return [payload]
 
     def _rpc(self, environ: dict[str, Any], path: str, label: list[str]) -> dict[str, Any]:
@@ -142,7 +170,7 @@ class App:
             raise ApiError("InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
         if environ["REQUEST_METHOD"].upper() not in ("GET", "POST"):
             raise ApiError("UnsupportedHTTPMethod", "Only GET and POST are supported.")
-        auth = emu.authenticator.authenticate(read_request(environ))
+        auth = self._authenticate(environ)
         if not auth.action:
             raise missing("Action")
         if auth.action not in ACTIONS:
@@ -163,6 +191,16 @@ class App:
             emu.service.count(f"faults.drop_{'create' if action.startswith('Create') else 'update'}_response")
             raise DroppedResponse(action)
         return result
+
+    def _authenticate(self, environ: dict[str, Any]) -> Authenticated:
+        """Authenticate a request, reading its body only when its head allows it: a V3 caller
+        is verified first (see :meth:`.Authenticator.before_body`), then the declared size is
+        checked against ``max_body_bytes``, and only then is the body read and parsed."""
+        emu = self.emulator
+        head = read_head(environ)
+        verified = emu.authenticator.before_body(head)
+        body = read_body(environ, emu.config.max_body_bytes)
+        return emu.authenticator.authenticate(Request.of(head, parse_form(head, body), body), verified)
 
     def _inject(self, action: str) -> None:
         """The faults that replace a response (after authentication, before any effect)."""
@@ -191,19 +229,16 @@ class App:
         if name == "stats":
             return self.emulator.stats()
         if name == "groups":
+            self._check_admin_caller(environ, name)
             return {"ContainerGroups": self.emulator.groups()}
         raise ApiError("InvalidAction.NotFound", "Unknown admin endpoint; use /__emulator/stats or /__emulator/groups.")
 
+    def _check_admin_caller(self, environ: dict[str, Any], name: str) -> None:
+        """The group listing needs the emulator's credentials: it shows every caller's groups on
+        a shared machine.  It is signed like an RPC request (V1 or V3, same checks and nonces);
+        ``Action`` and ``Version`` are ignored, and no other parameter is accepted."""
+        for key in self._authenticate(environ).params:
+            raise ApiError("InvalidParameter", f"The parameter {key} is not accepted by /__emulator/{name}.")
+
     def _log(self, label: str, status: int, code: str, started: float) -> None:
         logger.info("%s %d %s %.1fms", label, status, code, (time.perf_counter() - started) * 1000)
-
-
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}

@@ -46,6 +46,19 @@ class EmulatorConfig:
     #: Accepted clock skew of Timestamp / x-acs-date (Alibaba Cloud's API error codes,
     #: InvalidTimeStamp.Expired: 15 minutes).
     max_clock_skew_seconds: float = 900.0
+    #: Over HTTP, a request (request line, headers and body) must arrive within this many seconds
+    #: of its connection being accepted; a slower client is answered ``RequestTimeout`` (408) and
+    #: disconnected.  One deadline for the whole request, not a timeout per read: a slow-loris
+    #: client that sends a byte every few seconds would otherwise hold a handler thread forever.
+    #: It also bounds each write of a response.
+    read_timeout_seconds: float = 30.0
+    #: The largest request body read; a longer ``Content-Length`` is ``RequestBodyTooLarge``
+    #: (413) before a byte of the body is read.  The largest legitimate body is a create with 20
+    #: config-file volumes of 60 KiB of Base64 content each (CreateContainerGroup API reference):
+    #: 1,228,800 characters, which percent-encoding can triple (``+``, ``/`` and ``=`` become
+    #: ``%2B``, ``%2F``, ``%3D``) to 3.5 MiB.  8 MiB leaves as much again for the rest of the spec
+    #: and still bounds what one request can make the emulator hold in memory.
+    max_body_bytes: int = 8 * 1024 * 1024
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
@@ -55,6 +68,10 @@ class EmulatorConfig:
             raise ValueError("transition_seconds must not be negative")
         if self.retention_keep < 0:
             raise ValueError("retention_keep must not be negative")
+        if not self.read_timeout_seconds > 0:
+            raise ValueError("read_timeout_seconds must be positive")
+        if self.max_body_bytes < 0:
+            raise ValueError("max_body_bytes must not be negative")
 
     def credential(self, access_key_id: str) -> Credential | None:
         return next((c for c in self.credentials if c.access_key_id == access_key_id), None)
@@ -69,6 +86,7 @@ _OPTIONS: dict[str, tuple[str, str, type]] = {
     "client_token_ttl_seconds": ("config", "client_token_ttl_seconds", float),
     "schedule_failed_ttl_seconds": ("config", "schedule_failed_ttl_seconds", float),
     "max_clock_skew_seconds": ("config", "max_clock_skew_seconds", float),
+    "max_body_bytes": ("config", "max_body_bytes", int),
     "throttle_rate": ("faults", "throttle_rate", float),
     "retry_after_ms": ("faults", "retry_after_ms", int),
     "error_5xx_rate": ("faults", "error_5xx_rate", float),

@@ -47,9 +47,10 @@ PARAMS = frozenset(
 )
 
 
-def element(g: Group, *, with_event: bool = True) -> dict[str, Any]:
-    """One ``ContainerGroups`` element: the spec as :func:`wire.to_describe` renders it, plus runtime facts."""
-    spec = g.model()
+def element(g: Group, *, with_event: bool = True, spec: ContainerGroupSpec | None = None) -> dict[str, Any]:
+    """One ``ContainerGroups`` element: the spec as :func:`wire.to_describe` renders it, plus
+    runtime facts.  ``spec`` replaces the stored one (the admin listing passes it masked)."""
+    spec = spec or g.model()
     out = wire.to_describe(spec)
     for name in ContainerGroupSpec.model_fields:
         rule = rules.rule_of(ContainerGroupSpec, name)
@@ -141,7 +142,11 @@ class Query:
         return all(k in tags and (v is None or tags[k] == v) for k, v in self.tags)
 
 
-_TAG = re.compile(r"^Tag\.([1-9][0-9]*)\.(Key|Value)$")
+_TAG = re.compile(r"Tag\.([^.]*)\.(Key|Value)")
+#: The spellings of N in ``Tag.N.Key`` that name a filter: ASCII decimals from 1, no leading
+#: zeros.  A dictionary, not ``int()``: ``int`` also reads ``١`` (an Arabic-Indic one) and
+#: ``01``, and a number thousands of digits long is expensive or refused.
+_TAG_INDEX = {str(n): n for n in range(1, MAX_TAG_FILTERS + 1)}
 
 
 def parse_query(params: Mapping[str, str]) -> Query:
@@ -176,7 +181,7 @@ def _ids(raw: str | None) -> tuple[str, ...] | None:
         return None
     try:
         ids = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested a thousand deep
         raise errors.invalid("ContainerGroupIds", 'must be a JSON array of IDs, e.g. ["eci-1", "eci-2"]') from None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise errors.invalid("ContainerGroupIds", "must be a JSON array of strings")
@@ -200,11 +205,13 @@ def _limit(raw: str | None) -> int:
 def _tags(params: Mapping[str, str]) -> tuple[tuple[str, str | None], ...]:
     found: dict[int, dict[str, str]] = {}
     for key, value in params.items():
-        m = _TAG.match(key)
-        if m:
-            found.setdefault(int(m.group(1)), {})[m.group(2)] = value
-    if len(found) > MAX_TAG_FILTERS:
-        raise errors.invalid("Tag", f"at most {MAX_TAG_FILTERS} tag filters, got {len(found)}")
+        m = _TAG.fullmatch(key)
+        if not m:
+            continue
+        index = _TAG_INDEX.get(m.group(1))
+        if index is None:  # ignoring the filter would answer with unfiltered results
+            raise errors.invalid(key, f"N must be a decimal number from 1 to {MAX_TAG_FILTERS}")
+        found.setdefault(index, {})[m.group(2)] = value
     out = []
     for i in sorted(found):
         if "Key" not in found[i] or not found[i]["Key"]:

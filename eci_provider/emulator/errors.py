@@ -9,8 +9,9 @@ rejected registry password must not come back in an error body or a log line.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -27,6 +28,8 @@ _STATUS: dict[str, int] = {
     "InvalidAction.NotFound": 404,
     "InvalidAction": 403,
     "UnsupportedHTTPMethod": 405,
+    "RequestTimeout": 408,
+    "RequestBodyTooLarge": 413,
     "InternalError": 500,
     "ServiceUnavailable": 503,
 }
@@ -43,6 +46,57 @@ SEED_MESSAGES: dict[str, str] = {
     "DryRunOperation": "Request validation has been passed with DryRun flag set.",
     "PrivateIpAddress.Already.InUse": "The specific PrivateIpAddress already in use.",
 }
+
+
+#: HTTP reason phrases of the statuses the emulator answers with.
+REASONS: dict[int, str] = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
+}
+
+#: Rejections by the HTTP layer, before a request reaches the app: (code, message).  The ECI API
+#: reference documents no codes for these, so the codes are the emulator's own.
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The request line or a header is malformed."),
+    408: ("RequestTimeout", "The request did not arrive in time."),
+    414: ("RequestURITooLong", "The request line is longer than 65536 bytes."),
+    431: ("RequestHeaderFieldsTooLarge", "A header line is longer than 65536 bytes, or there are over 100 headers."),
+    505: ("HTTPVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are supported."),
+}
+
+#: ``HostId`` of an error answer when the request named no host.
+DEFAULT_HOST_ID = "eci.emulator.local"
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+def recommend_url(code: str, request_id: str) -> str:
+    """Alibaba's usual ``Recommend`` link: the troubleshooting page for the code and request."""
+    return f"https://api.aliyun.com/troubleshoot?q={code}&product=Eci&requestId={request_id}"
+
+
+def error_body(request_id: str, host: str | None, code: str, message: str, recommend: str) -> dict[str, Any]:
+    """An error answer in the RPC shape (RequestId, HostId, Code, Message, Recommend): the one
+    builder behind every error the emulator sends, from an action or from the HTTP layer."""
+    return {
+        "RequestId": request_id,
+        "HostId": host or DEFAULT_HOST_ID,
+        "Code": code,
+        "Message": message,
+        "Recommend": recommend,
+    }
 
 
 class ApiError(Exception):

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from .. import rules, wire
 from ..spec import ContainerGroupSpec, revealed
-from . import describe, errors, updates
+from . import describe, errors, masking, updates
 from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import FaultInjector
@@ -237,18 +237,22 @@ class Service:
         with self.store.transaction() as tx:
             self._refresh(tx, now)
             groups = tx.groups()
-        return [
-            {
-                "ContainerGroupId": g.id,
-                "RegionId": g.region,
-                "Status": g.status,
-                "Visible": g.visible_at <= now,
-                "VisibleTime": rfc3339(g.visible_at),
-                "Spec": g.model().model_dump(mode="json", exclude_none=True),
-                "Describe": describe.element(g),
-            }
-            for g in groups
-        ]
+        return [self._listed(g, now) for g in groups]
+
+    @staticmethod
+    def _listed(g: Group, now: float) -> dict[str, Any]:
+        """One group of the admin listing, every field the spec rules mark secret masked."""
+        spec = masking.masked(g.model())
+        return {
+            "ContainerGroupId": g.id,
+            "RegionId": g.region,
+            "Status": g.status,
+            "Visible": g.visible_at <= now,
+            "VisibleTime": rfc3339(g.visible_at),
+            # warnings=False: a masked field may hold the mask where its type expects a number or list.
+            "Spec": spec.model_dump(mode="json", exclude_none=True, warnings=False),
+            "Describe": describe.element(g, spec=spec),
+        }
 
     def stats(self) -> dict[str, Any]:
         now = self.clock()

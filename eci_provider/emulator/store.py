@@ -11,6 +11,7 @@ to find due transitions and to apply retention.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -56,12 +57,26 @@ CREATE TABLE IF NOT EXISTS journal (
 """
 
 
+def _create_owner_only(path: str) -> None:
+    """Create the database file with mode 0600 unless it exists.
+
+    It holds every group's spec with its secrets in clear (registry passwords, config-file
+    contents) and the idempotency table, on machines shared with other users; sqlite3 would
+    create it with 0644 under the usual umask.  SQLite gives the ``-wal`` and ``-shm`` files the
+    database file's mode.  An existing file keeps the mode its owner chose.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
 class Store:
     """The emulator's database (a file path, or ``:memory:``)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.RLock()
+        if path not in ("", ":memory:"):  # private to the connection: SQLite names no file for them
+            _create_owner_only(path)
         self._conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA busy_timeout = 30000")
         if path != ":memory:":
