@@ -208,6 +208,8 @@ def analyse(digest: Any) -> Report:
             others.append(OtherStep(op, kind, _name_of(urn), urn))
     order = list(IMPACTS)
     groups.sort(key=lambda g: (order.index(g.impact), g.resource))
+    # The engine runs steps in parallel, so their order differs from run to run; the report's does not.
+    others.sort(key=lambda o: (o.type, o.resource, o.op))
     summary = as_mapping(digest.get("changeSummary"))
     return Report(
         stack, project, tuple(groups), tuple(others), {k: v for k, v in summary.items() if isinstance(v, int)}
@@ -380,7 +382,8 @@ def _changed(
     reasons: list[str] = []
     replace_fields = _strings(p.get("replace_fields"))
     dbr: bool | None = bool(p.get("delete_before_replace"))
-    replace_reasons = [x for s in steps for x in _strings(s.get("replaceReasons"))]
+    # --show-replacement-steps gives the reasons on each step of one replacement: count each once.
+    replace_reasons = list(dict.fromkeys(x for s in steps for x in _strings(s.get("replaceReasons"))))
     ops = [s["op"] for s in steps]
     shown_order = "delete-replaced" in ops and "create-replacement" in ops  # --show-replacement-steps
     if shown_order:
@@ -461,7 +464,7 @@ def _unplanned(
         reasons = [f"not analysed: {'; '.join(r.notes)}"]
     notes = _strings(r.plan.get("notes"))  # the fallback's own note is said by the reasons
     if op == "replace":  # the provider's diff asked for it
-        asked = tuple(x for s in steps for x in _strings(s.get("replaceReasons")))
+        asked = tuple(dict.fromkeys(x for s in steps for x in _strings(s.get("replaceReasons"))))
         why = "is not known yet" if unknown else "changes"
         reasons.append(f"Pulumi replaces it: {', '.join(asked) or 'an input'} cannot be changed in place and {why}")
         pins = pinned(new_in)  # the provider deletes first then, as it does in diff

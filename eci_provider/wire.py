@@ -481,8 +481,10 @@ def overlay(desired: BaseModel | None, observed: BaseModel | None) -> Any:
     This is what a refresh writes back as the resource's inputs, so that drift shows up as a
     change in the next preview: visible fields take the observed value (an item the service no
     longer lists disappears), write-only and hidden fields keep the desired value (they cannot
-    be observed), values the service chose where the user set nothing stay unset, and the
-    provider's own tags are left out.
+    be observed), values the service chose where the user set nothing stay unset, so do
+    documented defaults the user left unset (Describe reports ``SpotStrategy: NoSpot`` for every
+    group; written back, the engine would show a spurious ``- spot_strategy`` in every later
+    diff), and the provider's own tags are left out.
     """
     if observed is None and desired is None:
         return None
@@ -493,7 +495,7 @@ def overlay(desired: BaseModel | None, observed: BaseModel | None) -> Any:
         ov = getattr(observed, name) if observed is not None else None
         if rule.write_only or rule.hidden_in(desired):
             value = dv
-        elif rule.computed and dv is None:
+        elif dv is None and (rule.computed or (rule.doc_default is not None and ov == rule.doc_default)):
             value = None
         elif child is not None and rule.keyed_by:
             value = _overlay_keyed(dv, ov, rule.keyed_by)

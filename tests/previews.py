@@ -1,16 +1,15 @@
-"""Build ``pulumi preview --json`` documents from the real provider, for the report's golden tests.
+"""Build ``pulumi preview --json`` documents with the real Pulumi engine, for the report's tests.
 
-No Pulumi CLI can run here, so the digests are assembled the way the engine assembles them
-(Pulumi's ``PreviewDigest``, ``PreviewStep``, ``ResourceV3``, secrets printed as
-``"[secret]"``), from real data: each group is created by the provider process through
-:class:`engine.Engine` against the emulator, changed programs go through the provider's Check
-and Diff, and the step's ``op``, ``replaceReasons``, ``diffReasons`` and ``detailedDiff`` follow
-from the Diff answer as the engine derives them.  Resources that are not ours are added by hand in
-the same format.
+A stack of the web-shop kind (project ``eci-shop``, stack ``prod``) is brought up against a
+loopback emulator with one program, some groups are changed outside Pulumi and refreshed, and
+the changed program is previewed: the documents are what ``pulumi preview --json`` prints, with
+ids, timestamps, source positions and the endpoint's port made stable.  Values unknown during the
+preview come from another resource of the program (a small dynamic ``Release``), as they would in
+a real stack; that resource is also the "other resource" the report lists without analysing.
 
-Run ``.venv/bin/python tests/previews.py`` to regenerate ``tests/data/previews/*.json``; the
-golden reports next to them are then rewritten by ``pytest tests/test_preview.py --regen-golden``,
-and the README's example by ``.venv/bin/python tests/previews.py --readme``.
+Run ``.venv/bin/python tests/previews.py`` to regenerate ``tests/data/previews/*.json`` (about a
+minute); the golden reports next to them are then rewritten by ``pytest tests/test_preview.py
+--regen-golden``, and the README's example by ``.venv/bin/python tests/previews.py --readme``.
 """
 
 from __future__ import annotations
@@ -19,24 +18,17 @@ import copy
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from engine import TYPE, UNKNOWN, Engine, State, is_secret, register, secret, strip_secrets
-from pulumi.runtime.proto import provider_pb2
-
-from eci_provider.emulator import EmulatorConfig, serve
-from eci_provider.provider import ContainerGroup
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from real_engine import ACCESS_KEY_ID, ACCESS_KEY_SECRET, TYPE, Project, Stack, Workspace, loopback
 
 DATA = Path(__file__).resolve().parent / "data" / "previews"
 PROJECT, STACK = "eci-shop", "prod"
-PROVIDER_URN = (
-    f"urn:pulumi:{STACK}::{PROJECT}::pulumi:providers:pulumi-python::default::6f1c0b9e-0000-4000-8000-000000000001"
-)
 REGISTRY = "registry.example.com"
 PASSWORD_OLD, PASSWORD_NEW = "Registry-Pass-2025", "Registry-Pass-2026"
 DB_PASSWORD_OLD, DB_PASSWORD_NEW = "db-pass-old-1", "db-pass-new-2"
@@ -44,7 +36,7 @@ TAG_OLD, TAG_NEW = "tag-token-old-7", "tag-token-new-8"
 #: A value that is secret in one version of a program and not in the other.
 TOKEN = "api-token-3"
 #: Every secret the documents are built with: none may appear in them or in a report.
-SECRETS = (PASSWORD_OLD, PASSWORD_NEW, DB_PASSWORD_OLD, DB_PASSWORD_NEW, TAG_OLD, TAG_NEW, "testsecret")
+SECRETS = (PASSWORD_OLD, PASSWORD_NEW, DB_PASSWORD_OLD, DB_PASSWORD_NEW, TAG_OLD, TAG_NEW, ACCESS_KEY_SECRET)
 
 
 def base(name: str, **changes: Any) -> dict[str, Any]:
@@ -76,207 +68,6 @@ def creds(*passwords: str) -> list[dict[str, Any]]:
 
 
 Path_ = tuple[str | int, ...]
-
-
-def registered(name: str, args: Mapping[str, Any], secret: Sequence[Path_] = ()) -> dict[str, Any]:
-    """What ``ContainerGroup(name, args)`` registers, with the values at ``secret`` paths given
-    as ``pulumi.Output.secret`` (as a program does with ``config.require_secret``)."""
-
-    def program() -> None:
-        a: Any = copy.deepcopy(dict(args))
-        for path in secret:
-            node = a
-            for seg in path[:-1]:
-                node = node[seg]
-            node[path[-1]] = pulumi.Output.secret(node[path[-1]])
-        ContainerGroup(name, a)
-
-    return register(program, project=PROJECT, stack=STACK)[name]
-
-
-# --------------------------------------------------------------------------------------
-# the digest, as pkg/backend/display/json.go writes it
-# --------------------------------------------------------------------------------------
-
-
-def massage(value: Any) -> Any:
-    """``MassageSecrets(v, false)``: every secret value printed as ``"[secret]"``."""
-    if is_secret(value):
-        return "[secret]"
-    if isinstance(value, dict):
-        return {k: massage(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [massage(v) for v in value]
-    return value
-
-
-def urn(name: str, type_: str = TYPE) -> str:
-    return f"urn:pulumi:{STACK}::{PROJECT}::{type_}::{name}"
-
-
-def printed(doc: Any, show_secrets: bool = False) -> Any:
-    """The digest as printed: secrets as ``"[secret]"``, or in plain text with ``--show-secrets``."""
-    return strip_secrets(doc) if show_secrets else massage(doc)
-
-
-def resource(name: str, id_: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """A ``ResourceV3``, secrets still marked (see :func:`printed`)."""
-    ins, outs = copy.deepcopy(dict(inputs)), copy.deepcopy(dict(outputs))
-    for props in (ins, outs):
-        if "__provider" in props:
-            props["__provider"] = secret("gASV-pickled-provider")  # the provider is a secret input
-    return {
-        "urn": urn(name),
-        "custom": True,
-        "id": id_,
-        "type": TYPE,
-        "inputs": ins,
-        "outputs": outs,
-        "provider": PROVIDER_URN,
-    }
-
-
-def _input_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k in dict.fromkeys([*old, *new]):
-        a, b = strip_secrets(old.get(k)), strip_secrets(new.get(k))
-        if a == b:
-            continue
-        out[k] = {"kind": "add" if a is None else "delete" if b is None else "update", "inputDiff": True}
-    return out
-
-
-def preview_step(name: str, state: State, checked: Mapping[str, Any], diff: Any) -> dict[str, Any] | None:
-    """The step the engine shows for a Diff answer (None: "same", which is not shown)."""
-    kind = provider_pb2.DiffResponse.DiffChanges.Name(diff.changes)
-    input_diff = _input_diff(state.inputs, checked)
-    if kind == "DIFF_NONE" or (kind == "DIFF_UNKNOWN" and not input_diff):
-        return None
-    op = "replace" if diff.replaces else "update"
-    step: dict[str, Any] = {
-        "op": op,
-        "urn": urn(name),
-        "provider": PROVIDER_URN,
-        "oldState": resource(name, state.id, state.inputs, state.outputs),
-        # In a preview, outputs of an update or replace are just the inputs (as Pulumi prints them).
-        "newState": resource(name, state.id if op == "update" else "", checked, checked),
-    }
-    if kind == "DIFF_UNKNOWN":
-        step["diffReasons"] = list(input_diff)
-    if diff.replaces:
-        step["replaceReasons"] = list(diff.replaces)
-    step["detailedDiff"] = input_diff if kind == "DIFF_UNKNOWN" else None
-    return step
-
-
-def create_step(name: str, checked: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "op": "create",
-        "urn": urn(name),
-        "provider": PROVIDER_URN,
-        "newState": resource(name, "", checked, checked),
-        "detailedDiff": None,
-    }
-
-
-def delete_step(name: str, state: State) -> dict[str, Any]:
-    return {
-        "op": "delete",
-        "urn": urn(name),
-        "provider": PROVIDER_URN,
-        "oldState": resource(name, state.id, state.inputs, state.outputs),
-        "detailedDiff": None,
-    }
-
-
-def root_step() -> dict[str, Any]:
-    stack_urn = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"
-    state = {"urn": stack_urn, "custom": False, "type": "pulumi:pulumi:Stack", "inputs": {}, "outputs": {}}
-    return {"op": "same", "urn": stack_urn, "oldState": state, "newState": state, "detailedDiff": None}
-
-
-def foreign_steps() -> list[dict[str, Any]]:
-    """Resources of other providers, in the same format: listed by the report, not analysed."""
-    bucket = f"urn:pulumi:{STACK}::{PROJECT}::aws:s3/bucketV2:BucketV2::shop-assets"
-    password = f"urn:pulumi:{STACK}::{PROJECT}::random:index/randomPassword:RandomPassword::db-password"
-    other_dynamic = f"urn:pulumi:{STACK}::{PROJECT}::pulumi-python:dynamic:Resource::dns-record"
-    return [
-        {
-            "op": "update",
-            "urn": bucket,
-            "oldState": {
-                "urn": bucket,
-                "custom": True,
-                "id": "shop-assets-1a2b",
-                "type": "aws:s3/bucketV2:BucketV2",
-                "inputs": {"tags": {"env": "prod"}},
-                "outputs": {"tags": {"env": "prod"}},
-            },
-            "newState": {
-                "urn": bucket,
-                "custom": True,
-                "id": "shop-assets-1a2b",
-                "type": "aws:s3/bucketV2:BucketV2",
-                "inputs": {"tags": {"env": "prod", "team": "shop"}},
-                "outputs": {},
-            },
-            "diffReasons": ["tags"],
-            "detailedDiff": {"tags.team": {"kind": "add", "inputDiff": True}},
-        },
-        {
-            "op": "create",
-            "urn": password,
-            "newState": {
-                "urn": password,
-                "custom": True,
-                "type": "random:index/randomPassword:RandomPassword",
-                "inputs": {"length": 24},
-                "outputs": {"length": 24, "result": "[secret]"},
-            },
-            "detailedDiff": None,
-        },
-        {
-            "op": "update",
-            "urn": other_dynamic,
-            "oldState": {
-                "urn": other_dynamic,
-                "custom": True,
-                "id": "rec-1",
-                "type": "pulumi-python:dynamic:Resource",
-                "inputs": {"__provider": "[secret]", "ttl": 60},
-                "outputs": {"ttl": 60},
-            },
-            "newState": {
-                "urn": other_dynamic,
-                "custom": True,
-                "id": "rec-1",
-                "type": "pulumi-python:dynamic:Resource",
-                "inputs": {"__provider": "[secret]", "ttl": 300},
-                "outputs": {"ttl": 300},
-            },
-            "detailedDiff": None,
-        },
-    ]
-
-
-def digest(steps: list[dict[str, Any]]) -> dict[str, Any]:
-    summary: dict[str, int] = {}
-    for s in steps:
-        summary[s["op"]] = summary.get(s["op"], 0) + 1
-    summary["same"] = summary.get("same", 0) + 3  # groups and resources left alone (not shown)
-    return {
-        "config": {
-            "eci:region": "cn-hangzhou",
-            "eci:accessKeyId": "LTAI5tExampleKeyId",
-            "eci:accessKeySecret": "[secret]",
-            "eci-shop:imageTag": "1.5",
-            "eci-shop:registryPassword": "[secret]",
-        },
-        "steps": steps,
-        "diagnostics": [],
-        "duration": 4_210_000_000,
-        "changeSummary": summary,
-    }
 
 
 # --------------------------------------------------------------------------------------
@@ -415,105 +206,77 @@ def scenarios() -> list[Scenario]:
     ]
 
 
-@contextmanager
-def provider() -> Iterator[tuple[Engine, Any]]:
-    with serve(EmulatorConfig(transition_seconds=0.0)) as server, Engine(project=PROJECT, stack=STACK) as e:
-        e.configure(
-            {
-                "eci:region": "cn-hangzhou",
-                "eci:endpoint": server.url,
-                "eci:accessKeyId": "testid",
-                "eci:accessKeySecret": secret("testsecret"),
-                "eci:timeoutSeconds": "60",
-            }
-        )
-        yield e, server
+# --------------------------------------------------------------------------------------
+# the run
+# --------------------------------------------------------------------------------------
 
 
-def _drift(server: Any, state: State) -> None:
+def _release(sc: Scenario, version: str) -> str:
+    """A release per program version: the new one is created by the preview's run, so its
+    outputs, and the values computed from them, are unknown until ``pulumi up`` (an updated
+    dynamic resource would not do: the SDK previews its update by echoing the inputs)."""
+    return f"{sc.name}-release-{version}"
+
+
+def _at(spec: Args, path: Path_) -> Any:
+    node: Any = spec
+    for seg in path:
+        node = node[seg]
+    return node
+
+
+def _entries(version: str) -> list[dict[str, Any]]:
+    """The program: one entry per group, and a ``Release`` wherever a value is to be unknown.
+
+    ``version`` is ``"old"`` or ``"new"``.  A value that is unknown in the new program's preview
+    is, in both programs, a release's output holding the text the scenario gives.
+    """
+    out: list[dict[str, Any]] = []
+    for sc in scenarios():
+        spec = sc.old if version == "old" else sc.new
+        if spec is None:
+            continue
+        spec = copy.deepcopy(spec)
+        if sc.unknown is not None:
+            old_value = _at(sc.old or spec, sc.unknown)
+            release = _release(sc, version)
+            out.append({"name": release, "kind": "release", "version": old_value})
+            parent = _at(spec, sc.unknown[:-1])
+            parent[sc.unknown[-1]] = {"$release": release, "format": "{}"}
+        marks = sc.old_secret if version == "old" else sc.new_secret
+        out.append({"name": sc.name, "spec": spec, "secret_paths": [list(p) for p in marks]})
+    return out
+
+
+def _drift(server: Any, stack: Stack, name: str) -> None:
     """Change the group outside Pulumi: someone bumps the log shipper by hand."""
-    from eci_provider import apply
+    from eci_provider import apply, wire
     from eci_provider.client import EciClient
     from eci_provider.credentials import Credentials
     from eci_provider.plan import applied_record, plan
 
-    with EciClient("cn-hangzhou", endpoint=server.url, credentials=Credentials("testid", "testsecret")) as c:
-        obs = c.observe(state.id)
-        assert obs is not None
+    gid = stack.outputs()[name]["id"]
+    with EciClient("cn-hangzhou", endpoint=server.url, credentials=Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET)) as c:
+        obs = wire.observe(c.describe_container_groups([gid])[0])
         cur = obs.spec
         bumped = {"image": "fluent-bit:3.1"}
         containers = [x.model_copy(update=bumped) if x.name == "logs" else x for x in cur.containers]
         want = cur.model_copy(update={"containers": containers})
-        apply.update(c, state.id, plan(want, cur, obs.status), want, applied_record(want, "by-hand"))
+        apply.update(c, gid, plan(want, cur, obs.status), want, applied_record(want, "by-hand"))
 
 
-def build_mixed(e: Engine, server: Any) -> dict[str, Any]:
-    steps = [root_step()]
-    deletes = []
-    for sc in scenarios():
-        state = None
-        if sc.old is not None:
-            state, _, _ = e.up(sc.name, registered(sc.name, sc.old, sc.old_secret), None)
-        if sc.drift:
-            assert state is not None
-            _drift(server, state)
-            refreshed = e.read(sc.name, state)
-            assert refreshed is not None
-            state = refreshed
-        if sc.new is None:
-            assert state is not None
-            deletes.append(delete_step(sc.name, state))
-            continue
-        news = registered(sc.name, sc.new, sc.new_secret)
-        if sc.unknown is not None:  # from another resource's output: unknown in a preview
-            node = news
-            for seg in sc.unknown[:-1]:
-                node = node[seg]
-            node[sc.unknown[-1]] = UNKNOWN
-        checked, failures = e.check(sc.name, state.inputs if state else {}, news)
-        assert not failures, failures
-        if state is None:
-            steps.append(create_step(sc.name, checked))
-            continue
-        step = preview_step(sc.name, state, checked, e.diff(sc.name, state, checked))
-        if step is not None:
-            steps.append(step)
-    steps += foreign_steps() + deletes
-    return digest(steps)
+_LOGGED = re.compile(rf"^eci-provider: {PROJECT}/{STACK}/(\S+) \((\S+)\): (.+)$")
 
 
-_DIFF_LOG = re.compile(rf"^eci-provider: {PROJECT}/{STACK}/(\S+) \((\S+)\): (.+)$")
-
-
-def provider_decisions(stderr: Sequence[str]) -> dict[str, str]:
-    """What the provider's own diff decided, per resource (it logs one line per diff)."""
+def provider_decisions(doc: Mapping[str, Any]) -> dict[str, str]:
+    """What the provider's own diff decided, per resource, from the preview's diagnostics."""
     out = {}
-    for line in stderr:
-        m = _DIFF_LOG.match(line)
-        if m:
-            out[m.group(1)] = m.group(3)
+    for diag in doc.get("diagnostics", []):
+        for line in str(diag.get("message", "")).splitlines():
+            m = _LOGGED.match(line.strip())
+            if m:
+                out[m.group(1)] = m.group(3)
     return out
-
-
-def no_change(mixed: Mapping[str, Any]) -> dict[str, Any]:
-    doc = digest([root_step()])
-    doc["changeSummary"] = {"same": 17}
-    return doc
-
-
-def replacement_steps(mixed: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``db`` replacement as ``pulumi preview --json --show-replacement-steps`` shows it:
-    delete-replaced, replace, create-replacement (delete before replace)."""
-    db = next(s for s in mixed["steps"] if s["urn"].endswith("::db"))
-    steps = [root_step()]
-    steps.append({**db, "op": "delete-replaced", "newState": None})
-    steps.append(db)
-    steps.append({**db, "op": "create-replacement", "oldState": None})
-    doc = digest(steps)
-    for s in doc["steps"]:
-        for k in [k for k, v in s.items() if v is None and k != "detailedDiff"]:
-            del s[k]
-    return doc
 
 
 def many_groups(doc: Mapping[str, Any], copies: int | Mapping[str, int]) -> dict[str, Any]:
@@ -537,17 +300,47 @@ def many_groups(doc: Mapping[str, Any], copies: int | Mapping[str, int]) -> dict
 
 
 _ID = re.compile(r"eci-[0-9a-z]{20}")
+#: How ``pulumi preview --json`` prints a value that is unknown until ``pulumi up``.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
 def stable(doc: dict[str, Any]) -> dict[str, Any]:
-    """Fixed ids and timestamps, so that a regenerated document differs only where it must."""
+    """Fixed ids, timestamps, source positions and port, so that a regenerated document differs
+    only where it must (salts and the salted digests of write-only values still change)."""
+    doc = copy.deepcopy(doc)
+    doc["duration"] = 4_210_000_000
+    if "eci:endpoint" in doc.get("config", {}):
+        doc["config"]["eci:endpoint"] = "http://127.0.0.1:8080"
+    for step in doc.get("steps", []):
+        for key in ("oldState", "newState"):
+            state = step.get(key)
+            if isinstance(state, dict):
+                state.pop("stackTrace", None)
+                if "sourcePosition" in state:
+                    state["sourcePosition"] = "project:///__main__.py"
     text = json.dumps(doc)
     ids: dict[str, str] = {}
+    # Numbered by the scenario a group belongs to, not by where its id first appears: the engine
+    # runs steps in parallel, so their order changes from run to run (and between documents).
+    names = [sc.name for sc in scenarios()]
+    for step in doc.get("steps", []):
+        name = str(step.get("urn", "")).rsplit("::", 1)[-1]
+        old_id = (step.get("oldState") or {}).get("id")
+        if name in names and isinstance(old_id, str) and _ID.fullmatch(old_id):
+            ids.setdefault(old_id, f"eci-bp1{names.index(name):02d}{'x' * 15}")
     for found in _ID.findall(text):
-        ids.setdefault(found, f"eci-bp1{len(ids):02d}{'x' * 15}")
+        ids.setdefault(found, f"eci-bp1{len(names) + len(ids):02d}{'x' * 15}")
     for old, new in ids.items():
         text = text.replace(old, new)
-    text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "2026-11-20T09:00:00Z", text)
+    uuids: dict[str, str] = {}
+    for found in _UUID.findall(text):
+        if found != UNKNOWN:  # the engine's "unknown" sentinel is part of the document's meaning
+            uuids.setdefault(found, f"00000000-0000-4000-8000-{len(uuids):012d}")
+    for old, new in uuids.items():
+        text = text.replace(old, new)
+    text = _TIME.sub("2026-11-20T09:00:00Z", text)
     return json.loads(text)
 
 
@@ -561,12 +354,34 @@ class Built:
 
 
 def build_all() -> Built:
-    """The documents as ``pulumi preview --json`` prints them, and what the provider decided."""
-    with provider() as (e, server):
-        raw = build_mixed(e, server)
-    mixed = stable(printed(raw))
-    docs = {"mixed": mixed, "no-change": no_change(mixed), "replacement-steps": replacement_steps(mixed)}
-    return Built(docs, stable(printed(raw, show_secrets=True)), provider_decisions(e.stderr))
+    """Run the scenarios through the real engine; the documents ``pulumi preview --json`` prints.
+
+    * ``mixed``: the changed program previewed after drift was refreshed;
+    * ``replacement-steps``: the same with ``--show-replacement-steps``;
+    * ``refresh``: the same with ``--refresh`` (refresh steps before the others);
+    * ``no-change``: a preview after ``pulumi up`` applied the changed program.
+    """
+    with tempfile.TemporaryDirectory(prefix="eci-previews-") as tmp, loopback() as server:
+        root = Path(tmp)
+        project = Project(Workspace(root / "ws"), root / "project", name=PROJECT)
+        stack = project.stack(STACK, server.url)
+        stack.declare(_entries("old"))
+        stack.up()
+        for sc in scenarios():
+            if sc.drift:
+                _drift(server, stack, sc.name)
+        stack.refresh()
+        stack.declare(_entries("new"))
+        raw = {
+            "mixed": stack.preview_json(),
+            "replacement-steps": stack.preview_json("--show-replacement-steps"),
+            "refresh": stack.preview_json("--refresh"),
+        }
+        shown = stack.preview_json("--show-secrets")
+        stack.up()
+        raw["no-change"] = stack.preview_json()
+    docs = {name: stable(doc) for name, doc in raw.items()}
+    return Built(docs, stable(shown), provider_decisions(raw["mixed"]))
 
 
 def write(docs: Mapping[str, Mapping[str, Any]], out: Path = DATA, log: Callable[[str], None] = print) -> None:
@@ -604,7 +419,6 @@ def write_readme(readme: Path, report: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     if sys.argv[1:] == ["--readme"]:  # after the golden reports were rewritten (pytest --regen-golden)
         write_readme(DATA.parent.parent.parent / "README.md", (DATA / "mixed.md").read_text())
     else:

@@ -140,3 +140,15 @@ def test_overlay_shows_drift_and_keeps_write_only_inputs() -> None:
     assert merged.tags == {"a": "2"}  # the provider's tag is not an input
     assert merged.termination_grace_period_seconds == 30
     assert merged.image_registry_credentials == spec.image_registry_credentials
+
+
+def test_overlay_leaves_documented_defaults_unset_that_the_user_left_unset() -> None:
+    """Describe reports SpotStrategy NoSpot for every group; written back into the inputs by a
+    refresh, the engine showed ``- spot_strategy: "NoSpot"`` in every later preview diff."""
+    spec = ContainerGroupSpec.model_validate({"name": "ab", "containers": [{"name": "web", "image": "nginx:1"}]})
+    observed = wire.from_describe({**wire.to_describe(spec), "SpotStrategy": "NoSpot"})
+    assert observed.spot_strategy == "NoSpot"
+    merged = wire.overlay(spec, observed)
+    assert merged.spot_strategy is None
+    spot = ContainerGroupSpec.model_validate({**spec.model_dump(exclude_none=True), "spot_strategy": "NoSpot"})
+    assert wire.overlay(spot, observed).spot_strategy == "NoSpot"  # set by the user: kept

@@ -12,9 +12,11 @@ Two other kinds of entry (``"kind"``) exist for comparisons and for values unkno
 
 * ``"trivial"``: the same inputs on a dynamic provider that only sleeps ``sleep`` seconds in
   create, update and delete (the baseline of benchmarks/bench_engine.py);
-* ``"release"``: a dynamic resource with one input, ``version``, echoed as an output.  A spec
-  value ``{"$release": NAME, "format": "...{}..."}`` is that output formatted: unknown during a
-  preview in which the release changes, as any value computed from another resource is.
+* ``"release"``: a dynamic resource with one input, ``version``, and one output its provider
+  computes, ``value`` (the version again).  A spec value ``{"$release": NAME, "format": "...{}..."}``
+  is that output formatted: unknown during a preview in which the release is created, as any
+  value computed by another resource's provider is.  (An output that only echoes an input is
+  known in a preview: the engine fills a planned create's outputs from its inputs.)
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ class Sleeper(ResourceProvider):
         return CreateResult(uuid.uuid4().hex, props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        olds = {k: v for k, v in olds.items() if k != "__provider"}
-        news = {k: v for k, v in news.items() if k != "__provider"}
-        return DiffResult(changes=olds != news)
+        """Changed when an input differs from what the outputs recorded (outputs it computes
+        itself, which the inputs leave as None, do not count)."""
+        changed = any(olds.get(k) != v for k, v in news.items() if k != "__provider" and v is not None)
+        return DiffResult(changes=changed)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         import time
@@ -64,11 +67,20 @@ class Trivial(Resource, module="bench", name="Trivial"):
         super().__init__(Sleeper(seconds), name, props, opts)
 
 
+class Publisher(Sleeper):
+    """Computes ``value`` on create: an output the engine cannot know before the create runs."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        import uuid
+
+        return CreateResult(uuid.uuid4().hex, {**props, "value": props["version"]})
+
+
 class Release(Resource, module="test", name="Release"):
-    version: pulumi.Output[str]
+    value: pulumi.Output[str]
 
     def __init__(self, name: str, version: str) -> None:
-        super().__init__(Sleeper(0.0), name, {"version": version})
+        super().__init__(Publisher(0.0), name, {"version": version, "value": None})
 
 
 releases: dict[str, Release] = {}
@@ -78,7 +90,7 @@ def resolved(value: Any) -> Any:
     """``value`` with every ``{"$release": ...}`` replaced by that release's formatted output."""
     if isinstance(value, dict) and "$release" in value:
         fmt = value.get("format", "{}")
-        return releases[value["$release"]].version.apply(lambda v: fmt.format(v))
+        return releases[value["$release"]].value.apply(lambda v: fmt.format(v))
     if isinstance(value, dict):
         return {k: resolved(v) for k, v in value.items()}
     if isinstance(value, list):
