@@ -258,12 +258,16 @@ def step_ops(events: Sequence[Mapping[str, Any]], kind: str = "resOutputsEvent")
 
 @contextlib.contextmanager
 def loopback(
-    db_path: str = ":memory:", *, transition: float = 0.0, faults: Faults | None = None
+    db_path: str = ":memory:",
+    *,
+    transition: float = 0.0,
+    faults: Faults | None = None,
+    credentials: tuple[Credential, ...] | None = None,
 ) -> Iterator[RunningServer]:
     """An emulator in this process, served on 127.0.0.1 with the session's key pair."""
     config = EmulatorConfig(
         db_path=db_path,
-        credentials=(Credential(ACCESS_KEY_ID, ACCESS_KEY_SECRET),),
+        credentials=credentials or (Credential(ACCESS_KEY_ID, ACCESS_KEY_SECRET),),
         transition_seconds=transition,
         faults=faults or Faults(),
     )
