@@ -20,12 +20,12 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from eci_provider import apply
-from eci_provider.client import EciClient
-from eci_provider.credentials import Credentials
+from eci_provider.cloud.client import EciClient
+from eci_provider.cloud.credentials import Credentials
 from eci_provider.emulator import EmulatorConfig, serve
-from eci_provider.plan import applied_record, plan
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.planning.planner import applied_record, plan
+from eci_provider.provider import apply
+from eci_provider.spec.model import ContainerGroupSpec
 
 
 def spec(i: int, version: int) -> ContainerGroupSpec:

@@ -22,9 +22,9 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from eci_provider import wire
-from eci_provider.plan import applied_record, plan
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.cloud import wire
+from eci_provider.planning.planner import applied_record, plan
+from eci_provider.spec.model import ContainerGroupSpec
 
 
 def group(i: int, rng: random.Random) -> dict[str, Any]:

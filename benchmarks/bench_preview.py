@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from previews import DATA, many_groups
 
-from eci_provider.preview import Report, analyse, render_json, render_markdown
+from eci_provider.review.report import Report, analyse, render_json, render_markdown
 
 GITHUB_LIMIT = 65_536
 

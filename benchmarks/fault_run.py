@@ -19,14 +19,14 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from eci_provider import apply
-from eci_provider.api_errors import EciError
-from eci_provider.client import EciClient, PollPolicy, RetryPolicy
-from eci_provider.credentials import Credentials
+from eci_provider.cloud.client import EciClient, PollPolicy, RetryPolicy
+from eci_provider.cloud.credentials import Credentials
+from eci_provider.cloud.errors import EciError
 from eci_provider.emulator import Emulator, EmulatorConfig, Faults, serve
 from eci_provider.emulator.embedded import EmbeddedTransport
-from eci_provider.plan import applied_record, plan
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.planning.planner import applied_record, plan
+from eci_provider.provider import apply
+from eci_provider.spec.model import ContainerGroupSpec
 
 T = TypeVar("T")
 

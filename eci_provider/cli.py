@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
-from .errors import format_errors
-from .spec import ContainerGroupSpec
+from .spec.model import ContainerGroupSpec
+from .spec.problems import format_errors
 
 if TYPE_CHECKING:
     from .emulator import EmulatorConfig, RunningServer
@@ -149,7 +149,7 @@ def _load_spec(source: str) -> ContainerGroupSpec:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import render
+    from .spec.schema import render
 
     sys.stdout.write(render())
     return EXIT_OK
@@ -177,7 +177,7 @@ def _rounding_note(spec: ContainerGroupSpec) -> str:
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
-    from .wire import to_create_params
+    from .cloud.wire import to_create_params
 
     params = to_create_params(_load_spec(args.file), args.region)
     for key, value in params.items():
@@ -187,14 +187,14 @@ def _cmd_encode(args: argparse.Namespace) -> int:
 
 
 def _cmd_gen_args(args: argparse.Namespace) -> int:
-    from ._argsgen import render
+    from .spec.argsgen import render
 
     sys.stdout.write(render())
     return EXIT_OK
 
 
 def _cmd_rules_doc(args: argparse.Namespace) -> int:
-    from .rules_doc import render
+    from .spec.rules_doc import render
 
     sys.stdout.write(render())
     return EXIT_OK
@@ -274,7 +274,7 @@ GITHUB_COMMENT_LIMIT = 65_536
 def _cmd_preview_comment(args: argparse.Namespace) -> int:
     """Exit 0, or 1 when a --fail-on condition is met (the report is written either way), or 2
     when the input is not a preview document or the report cannot be written."""
-    from .preview import FAIL_ON, PreviewError, analyse, gate, render_json, render_markdown
+    from .review.report import FAIL_ON, PreviewError, analyse, gate, render_json, render_markdown
 
     fail_on = [c.strip() for c in (args.fail_on or "").split(",") if c.strip()]
     unknown = [c for c in fail_on if c not in FAIL_ON]
@@ -391,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     _subcommand(sub, "schema", "print the JSON Schema of a container group spec (schema.json)", _cmd_schema)
-    _subcommand(sub, "gen-args", "print eci_provider/args.py: typed inputs of ContainerGroup for IDEs", _cmd_gen_args)
+    _subcommand(sub, "gen-args", "print eci_provider/spec/args.py: typed ContainerGroup inputs", _cmd_gen_args)
     _subcommand(sub, "rules-doc", "print docs/update-rules.md: what changing each field does", _cmd_rules_doc)
 
     p = _subcommand(sub, "validate", "validate container group spec files (JSON)", _cmd_validate)
@@ -407,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_preview_comment(sub: Any) -> None:
-    from .preview import FAIL_ON  # the conditions are the report's, listed once there
+    from .review.report import FAIL_ON  # the conditions are the report's, listed once there
 
     p = _subcommand(
         sub,

@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from eci_provider.client import EciClient, PollPolicy, RetryPolicy
-from eci_provider.credentials import Credentials
+from eci_provider.cloud.client import EciClient, PollPolicy, RetryPolicy
+from eci_provider.cloud.credentials import Credentials
 from eci_provider.emulator import Emulator, EmulatorConfig, Faults, serve
 from eci_provider.emulator.embedded import EmbeddedTransport
-from eci_provider.rules import model_of, rule_of
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec.model import ContainerGroupSpec
+from eci_provider.spec.rules import model_of, rule_of
 
 CREDS = Credentials("testid", "testsecret")
 FAST_POLL = PollPolicy(initial=0.02, fraction=0.15, maximum=0.2, not_found_grace=5.0)

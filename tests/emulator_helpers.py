@@ -1,6 +1,6 @@
 """Helpers shared by the emulator tests (this module holds no tests).
 
-``Api`` signs requests with :mod:`eci_provider.signing` and sends them to an in-process
+``Api`` signs requests with :mod:`eci_provider.cloud.signing` and sends them to an in-process
 emulator through ``httpx.WSGITransport``, so the whole protocol path (parsing, signature,
 dispatch, error bodies) runs in every test without sockets.  ``FakeClock`` drives the lazy
 state machine.  Tests of the HTTP layer use ``api_over_http`` (the same client against a real
@@ -19,10 +19,10 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from eci_provider import signing, wire
+from eci_provider.cloud import signing, wire
 from eci_provider.emulator import Emulator, EmulatorConfig, RunningServer
 from eci_provider.emulator.state import rfc3339
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec.model import ContainerGroupSpec
 
 REGION = "cn-hangzhou"
 HOST = "eci.emulator.local"

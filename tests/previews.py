@@ -250,10 +250,11 @@ def _entries(version: str) -> list[dict[str, Any]]:
 
 def _drift(server: Any, stack: Stack, name: str) -> None:
     """Change the group outside Pulumi: someone bumps the log shipper by hand."""
-    from eci_provider import apply, wire
-    from eci_provider.client import EciClient
-    from eci_provider.credentials import Credentials
-    from eci_provider.plan import applied_record, plan
+    from eci_provider.cloud import wire
+    from eci_provider.cloud.client import EciClient
+    from eci_provider.cloud.credentials import Credentials
+    from eci_provider.planning.planner import applied_record, plan
+    from eci_provider.provider import apply
 
     gid = stack.outputs()[name]["id"]
     with EciClient("cn-hangzhou", endpoint=server.url, credentials=Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET)) as c:

@@ -14,8 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from eci_provider import _resources
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec import sizes as _resources
+from eci_provider.spec.model import ContainerGroupSpec
 
 LOWER = string.ascii_lowercase + string.digits
 text_value = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12)

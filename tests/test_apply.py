@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from emulated import emulated, spec, stored_spec
 
-from eci_provider import apply, wire
-from eci_provider.api_errors import GroupFailed, TransportError
-from eci_provider.client import EciClient, RetryPolicy
+from eci_provider.cloud import wire
+from eci_provider.cloud.client import EciClient, RetryPolicy
+from eci_provider.cloud.errors import GroupFailed, TransportError
 from eci_provider.emulator import Faults
-from eci_provider.plan import applied_record, plan
-from eci_provider.spec import ContainerGroupSpec, revealed
+from eci_provider.planning.planner import applied_record, plan
+from eci_provider.provider import apply
+from eci_provider.spec.model import ContainerGroupSpec, revealed
 
 ID = "proj/dev/web"
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from emulated import emulated, spec
 
-from eci_provider.api_errors import IncorrectStatusError, InvalidRequestError, NoNeedUpdateError, NotFoundError
+from eci_provider.cloud.errors import IncorrectStatusError, InvalidRequestError, NoNeedUpdateError, NotFoundError
 
 MODES = [("embedded", "v3"), ("embedded", "v1"), ("loopback", "v3"), ("loopback", "v1")]
 

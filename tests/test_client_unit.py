@@ -18,8 +18,10 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from eci_provider import signing
-from eci_provider.api_errors import (
+from eci_provider.cloud import signing
+from eci_provider.cloud.client import EciClient, PollPolicy, RetryPolicy
+from eci_provider.cloud.credentials import Credentials, MissingCredentials
+from eci_provider.cloud.errors import (
     AuthError,
     GroupFailed,
     InvalidRequestError,
@@ -30,9 +32,7 @@ from eci_provider.api_errors import (
     TransportError,
     WaitTimeout,
 )
-from eci_provider.client import EciClient, PollPolicy, RetryPolicy
-from eci_provider.credentials import Credentials, MissingCredentials
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec.model import ContainerGroupSpec
 
 SECRET = "sk-VERY-SECRET-value"
 CREDS = Credentials("AKIDexample", SECRET, "sts-TOKEN-value")

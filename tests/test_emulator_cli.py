@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from eci_provider import signing
+from eci_provider.cloud import signing
 from eci_provider.emulator.state import rfc3339
 
 

@@ -12,9 +12,10 @@ from emulator_helpers import Api, ApiCallError, FakeClock, make_emulator, web_sp
 from hypothesis import HealthCheck, given, settings
 from strategies import specs
 
-from eci_provider import rules, wire
+from eci_provider.cloud import wire
 from eci_provider.emulator.placement import place
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec import rules
+from eci_provider.spec.model import ContainerGroupSpec
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from emulator_helpers import HOST, Api, ApiCallError, FakeClock, make_emulator, web_spec
 
-from eci_provider import wire
+from eci_provider.cloud import wire
 from eci_provider.emulator import DroppedResponse, Emulator, EmulatorConfig, Faults, embedded_transport, serve
 from eci_provider.emulator.embedded import clear_embedded_cache, embedded_emulator, parse_spec
 from eci_provider.emulator.faults import FaultInjector
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec.model import ContainerGroupSpec
 
 
 @pytest.fixture

@@ -29,9 +29,10 @@ from emulator_helpers import (
     web_spec,
 )
 
-from eci_provider import rules, signing, wire
+from eci_provider.cloud import signing, wire
 from eci_provider.emulator import Emulator, EmulatorConfig, RunningServer, masking, serve
-from eci_provider.spec import (
+from eci_provider.spec import rules
+from eci_provider.spec.model import (
     CONFIG_FILE_MAX_BYTES,
     CONFIG_VOLUME_MAX_CONTENT,
     MAX_VOLUMES,

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from emulator_helpers import HOST, REGION, Api, FakeClock, make_emulator, web_spec
 
-from eci_provider import signing
+from eci_provider.cloud import signing
 from eci_provider.emulator import Credential
 from eci_provider.emulator.state import rfc3339
 

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from emulator_helpers import Api, ApiCallError, FakeClock, restart_counts, update_params, web_spec
 
-from eci_provider import rules, wire
+from eci_provider.cloud import wire
 from eci_provider.emulator import updates
 from eci_provider.emulator.errors import ApiError
-from eci_provider.rules import ListMode, Restart
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec import rules
+from eci_provider.spec.model import ContainerGroupSpec
+from eci_provider.spec.rules import ListMode, Restart
 
 
 def spec(**overrides: Any) -> ContainerGroupSpec:
@@ -491,7 +492,7 @@ def test_a_block_with_only_create_only_fields_survives_a_resend() -> None:
     """Found by the planner-vs-emulator property test: the 2019 EmptyDirVolume.Enable cannot be
     sent in an update, so re-sending the volume must keep it instead of dropping the block."""
     from eci_provider.emulator.updates import plan_update
-    from eci_provider.spec import ContainerGroupSpec, Volume
+    from eci_provider.spec.model import ContainerGroupSpec, Volume
 
     current = ContainerGroupSpec.model_validate(
         {

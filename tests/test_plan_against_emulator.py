@@ -9,9 +9,9 @@ from emulated import effective_spec, emulated
 from hypothesis import given, settings
 from strategies import UPDATE_KINDS, changed_pairs
 
-from eci_provider import apply
-from eci_provider.plan import applied_record, plan
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.planning.planner import applied_record, plan
+from eci_provider.provider import apply
+from eci_provider.spec.model import ContainerGroupSpec
 
 ID = "proj/stack/group"
 

@@ -9,9 +9,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import CREATE_ONLY_KINDS, changed_pairs, mutate, spec_dicts, specs
 
-from eci_provider import rules, wire
-from eci_provider.plan import Plan, applied_record, plan
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.cloud import wire
+from eci_provider.planning.planner import Plan, applied_record, plan
+from eci_provider.spec import rules
+from eci_provider.spec.model import ContainerGroupSpec
 
 SALT = "prop-salt"
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from eci_provider import wire
-from eci_provider.plan import Plan, applied_record, plan, region_move
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.cloud import wire
+from eci_provider.planning.planner import Plan, applied_record, plan, region_move
+from eci_provider.spec.model import ContainerGroupSpec
 
 BASE: dict[str, Any] = {
     "name": "shop",

@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from previews import DATA, README_BEGIN, README_END, SECRETS, TOKEN, build_all, readme_excerpt
 
-from eci_provider import _markdown as md
-from eci_provider._replan import UNKNOWN
 from eci_provider.cli import build_parser, main
-from eci_provider.preview import FAIL_ON, PreviewError, Report, analyse, gate, render_json, render_markdown
+from eci_provider.review import markdown as md
+from eci_provider.review.replan import UNKNOWN
+from eci_provider.review.report import FAIL_ON, PreviewError, Report, analyse, gate, render_json, render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted(p.stem for p in DATA.glob("*.json") if not p.name.endswith(".report.json"))
@@ -578,7 +578,7 @@ def test_cli_exit_status_and_formats(
     assert json.loads(capsys.readouterr().out)["counts"]["replace"] == 4
     assert main(["preview-comment", mixed, "--fail-on", "everything"]) == 2
     assert "unknown condition(s) everything" in capsys.readouterr().err
-    monkeypatch.setattr("eci_provider.preview.analyse", lambda doc: 1 / 0)
+    monkeypatch.setattr("eci_provider.review.report.analyse", lambda doc: 1 / 0)
     assert main(["preview-comment", mixed]) == 2  # not 1, which means "a --fail-on condition"
     assert "could not analyse the preview (ZeroDivisionError" in capsys.readouterr().err
     monkeypatch.undo()

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from previews import DATA, many_groups
 
-from eci_provider import _markdown as md
 from eci_provider.cli import main
-from eci_provider.preview import Report, analyse, render_markdown
+from eci_provider.review import markdown as md
+from eci_provider.review.report import Report, analyse, render_markdown
 
 GITHUB_LIMIT = 65_536
 #: Kept in full while they fit, in this order: deletes collapse first, instance restarts last.

@@ -19,7 +19,7 @@ import pytest
 from engine import Engine, State, plain_text, register, secret, strip_secrets
 
 from eci_provider.emulator import EmulatorConfig, serve
-from eci_provider.provider import ContainerGroup, provider_size
+from eci_provider.provider.dynamic import ContainerGroup, provider_size
 
 PASSWORD = "registry-PASSWORD-1"
 DB_PASS = "db-SECRET-value"
@@ -141,6 +141,33 @@ def test_serialized_provider_is_small_and_holds_no_secret() -> None:
     assert size < 1024 and not leaked
 
 
+def test_the_provider_is_pickled_under_the_path_old_states_hold() -> None:
+    """States written by 0.1.0 pickle ``eci_provider.provider.ContainerGroupProvider``; new ones
+    must too, or the SDK configures two providers in one process (it caches by the pickle)."""
+    import base64
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from eci_provider.provider import ContainerGroupProvider
+
+    raw = base64.b64decode(serialize_provider(ContainerGroupProvider()))
+    assert b"eci_provider.provider" in raw and b"ContainerGroupProvider" in raw and b"dynamic" not in raw
+
+
+def test_configuring_again_never_closes_a_client_in_use() -> None:
+    from eci_provider.provider import dynamic
+
+    runtime = dynamic._Runtime()
+    config = {"eci:region": "cn-hangzhou", "eci:endpoint": "embedded::memory:"}
+    runtime.configure(config)
+    client = runtime.client
+    runtime.configure(dict(config))  # the same config, from a second pickled provider
+    assert runtime.client is client
+    runtime.configure({**config, "eci:retryMaxAttempts": "3"})
+    assert runtime.client is not client
+    client.describe_container_groups([])  # the first one still works for whoever holds it
+
+
 def engine_stderr(engine: Engine) -> list[str]:
     """Lines the provider wrote so far (the engine shows them as diagnostics)."""
     import os
@@ -207,8 +234,8 @@ def test_unmarking_a_secret_does_not_reveal_its_old_value(engine: Engine) -> Non
 
 def test_digests_of_marked_secrets_are_secret_outputs() -> None:
     """A salted digest of a short secret, next to its salt, could be guessed: hidden too."""
-    from eci_provider.plan import Applied
-    from eci_provider.provider import _split_digests
+    from eci_provider.planning.planner import Applied
+    from eci_provider.provider.dynamic import _split_digests
 
     applied = Applied("salt", {"host_name": "sha256:aa", "termination_grace_period_seconds": "sha256:bb"})
     plain, hidden = _split_digests(applied, ["host_name"])

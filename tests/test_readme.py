@@ -18,7 +18,7 @@ def _python_block(containing: str) -> str:
 
 def test_the_plan_example_is_complete_and_prints_what_it_says(tmp_path: Path) -> None:
     """Run in a fresh interpreter outside the repository, so it can use only what it imports."""
-    code = _python_block("from eci_provider.plan import")
+    code = _python_block("applied_record")
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     summary, *reasons = run.stdout.splitlines()

@@ -6,8 +6,8 @@ import copy
 import json
 from typing import Any
 
-from eci_provider._redaction import CHANGED, SECRET, key_paths, settled, views
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.planning.redaction import CHANGED, SECRET, key_paths, settled, views
+from eci_provider.spec.model import ContainerGroupSpec
 
 SPEC: dict[str, Any] = {
     "name": "web",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eci_provider import rules
-from eci_provider.rules_doc import render
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec import rules
+from eci_provider.spec.model import ContainerGroupSpec
+from eci_provider.spec.rules_doc import render
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "update-rules.md"
 

@@ -18,9 +18,9 @@ from alibabacloud_eci20180808 import models as eci
 from alibabacloud_openapi_util.client import Client as OpenApiUtil
 from Tea.model import TeaModel
 
-from eci_provider import rules, sources
-from eci_provider.rules import ListMode, Restart
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec import rules, sources
+from eci_provider.spec.model import ContainerGroupSpec
+from eci_provider.spec.rules import ListMode, Restart
 
 
 def _populate(tp: typing.Any) -> typing.Any:

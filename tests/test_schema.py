@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from eci_provider import rules
-from eci_provider.schema import json_schema, render
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec import rules
+from eci_provider.spec.model import ContainerGroupSpec
+from eci_provider.spec.schema import json_schema, render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,15 +58,15 @@ def test_cli_prints_the_schema() -> None:
 
 
 def test_committed_typed_args_are_current() -> None:
-    from eci_provider._argsgen import render
+    from eci_provider.spec.argsgen import render
 
-    assert (ROOT / "eci_provider" / "args.py").read_text() == render(), (
-        "eci_provider/args.py is stale: run `eci-provider gen-args > eci_provider/args.py`"
+    assert (ROOT / "eci_provider" / "spec" / "args.py").read_text() == render(), (
+        "eci_provider/spec/args.py is stale: run `eci-provider gen-args > eci_provider/spec/args.py`"
     )
 
 
 def test_typed_args_cover_every_field() -> None:
-    from eci_provider import args
+    from eci_provider.spec import args
 
     hints = {k: getattr(v, "__forward_arg__", v) for k, v in args.ContainerGroupArgs.__annotations__.items()}
     assert set(hints) == set(ContainerGroupSpec.model_fields)

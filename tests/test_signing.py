@@ -16,7 +16,7 @@ from alibabacloud_openapi_util.client import Client as OpenApiUtil
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eci_provider import signing
+from eci_provider.cloud import signing
 
 # --------------------------------------------------------------------------------------
 # V1 vectors

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from eci_provider import rules, sources
-from eci_provider.rules_doc import render
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec import rules, sources
+from eci_provider.spec.model import ContainerGroupSpec
+from eci_provider.spec.rules_doc import render
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve()

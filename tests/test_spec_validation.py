@@ -11,9 +11,9 @@ from typing import Any, get_args
 import pytest
 from pydantic import ValidationError
 
-from eci_provider import rules
-from eci_provider.errors import PATTERNS, flatten_errors, format_errors
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.spec import rules
+from eci_provider.spec.model import ContainerGroupSpec
+from eci_provider.spec.problems import PATTERNS, flatten_errors, format_errors
 
 
 def base() -> dict[str, Any]:

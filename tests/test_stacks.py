@@ -16,7 +16,7 @@ import pytest
 import yaml
 from engine import is_secret, register, strip_secrets
 
-from eci_provider.provider import IDENTITY, desired_spec
+from eci_provider.provider.dynamic import IDENTITY, desired_spec
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 PROJECT = yaml.safe_load((STACKS / "Pulumi.yaml").read_text())["name"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eci_provider import wire
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.cloud import wire
+from eci_provider.spec.model import ContainerGroupSpec
 
 GROUP = json.loads((Path(__file__).parent / "data" / "describe_group.json").read_text())
 

@@ -18,8 +18,9 @@ from alibabacloud_openapi_util.client import Client as OpenApiUtil
 from hypothesis import given, settings
 from strategies import specs
 
-from eci_provider import rules, wire
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.cloud import wire
+from eci_provider.spec import rules
+from eci_provider.spec.model import ContainerGroupSpec
 
 
 def _bool_patterns() -> set[str]:

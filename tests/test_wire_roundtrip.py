@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from strategies import specs
 
-from eci_provider import wire
-from eci_provider.spec import ContainerGroupSpec
+from eci_provider.cloud import wire
+from eci_provider.spec.model import ContainerGroupSpec
 
 
 @settings(max_examples=200)
@@ -104,7 +104,7 @@ def test_update_rejects_create_only_parameters() -> None:
 @given(specs())
 def test_overlay_of_the_own_observation_changes_nothing(spec: ContainerGroupSpec) -> None:
     """A refresh of an unchanged group writes back inputs that plan as no change."""
-    from eci_provider.plan import plan
+    from eci_provider.planning.planner import plan
 
     merged = wire.overlay(spec, wire.from_describe(wire.to_describe(spec)))
     assert plan(spec, merged).action == "noop"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .. import signing
+from ..cloud import signing
 from .config import Credential, EmulatorConfig
 from .errors import ApiError, missing
 from .store import Store

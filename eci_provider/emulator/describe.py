@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import rules, wire
-from ..spec import ContainerGroupSpec
+from ..cloud import wire
+from ..spec import rules
+from ..spec.model import ContainerGroupSpec
 from . import errors
 from .placement import DEFAULT_COMPUTE_CATEGORY, DEFAULT_RESOURCE_GROUP, first_candidate, instance_size
 from .state import STATUSES, ContainerRuntime, Group, rfc3339

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from .. import rules
-from ..errors import REQUIRED, flatten_errors
-from ..spec import ContainerGroupSpec
+from ..spec import rules
+from ..spec.model import ContainerGroupSpec
+from ..spec.problems import REQUIRED, flatten_errors
 
 Mode = Literal["create", "update"]
 

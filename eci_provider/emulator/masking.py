@@ -2,7 +2,7 @@
 
 ``GET /__emulator/groups`` (and :meth:`.Emulator.groups`) show each group's stored spec and its
 Describe element; the store keeps secrets in clear.  A field is secret when its rule says so
-(``Rule.secret``; :func:`eci_provider.rules.walk` reaches every nested field), whatever its
+(``Rule.secret``; :func:`eci_provider.spec.rules.walk` reaches every nested field), whatever its
 Python type, so a field the spec marks secret later is masked without a change here.
 Pydantic's masking of ``SecretStr`` stays underneath as a second line.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-from .. import rules
-from ..spec import ContainerGroupSpec
+from ..spec import rules
+from ..spec.model import ContainerGroupSpec
 
 #: What a masked value reads as (pydantic's own rendering of a ``SecretStr``).
 MASK = "**********"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .. import _resources
-from ..spec import ContainerGroupSpec
+from ..spec import sizes as _resources
+from ..spec.model import ContainerGroupSpec
 
 DEFAULT_SIZE = _resources.DEFAULT_SIZE
 DEFAULT_SECURITY_GROUP = "sg-emulator-default"
@@ -25,7 +25,7 @@ class SizeError(ValueError):
 def instance_size(spec: ContainerGroupSpec) -> tuple[float, float]:
     """The vCPU/memory pair the instance gets (what Describe reports as ``Cpu``/``Memory``).
 
-    The rule is shared with the planner (:func:`eci_provider._resources.instance_size`).
+    The rule is shared with the planner (:func:`eci_provider.spec.sizes.instance_size`).
     """
     try:
         return spec.instance_size()

@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .. import rules, wire
-from ..spec import ContainerGroupSpec, revealed
+from ..cloud import wire
+from ..spec import rules
+from ..spec.model import ContainerGroupSpec, revealed
 from . import describe, errors, masking, updates
 from .config import EmulatorConfig
 from .errors import ApiError

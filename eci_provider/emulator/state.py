@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
-from ..spec import ContainerGroupSpec
+from ..spec.model import ContainerGroupSpec
 
 STATUSES = (
     "Scheduling",

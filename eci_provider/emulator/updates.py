@@ -3,7 +3,7 @@
 This module is the one place that holds the update model's interpretations, so each can be
 changed alone when the real service turns out to behave differently.  The tables below restate
 the UpdateContainerGroup API reference; a test checks that they agree with the per-field rules in
-:mod:`eci_provider.rules`, so the planner (which reads the rules) and the emulator (which reads
+:mod:`eci_provider.spec.rules`, so the planner (which reads the rules) and the emulator (which reads
 these tables) cannot drift apart silently, while still being two implementations.
 
 Interpretations implemented here (also listed in docs/emulator.md):
@@ -31,8 +31,8 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from .. import rules
-from ..spec import ContainerGroupSpec, Volume, revealed
+from ..spec import rules
+from ..spec.model import ContainerGroupSpec, Volume, revealed
 from . import errors
 from .placement import DEFAULT_RESOURCE_GROUP, SizeError, instance_size
 

@@ -2,7 +2,7 @@
 
 Pulumi hides a secret by hiding the whole top-level input that holds it: in ``pulumi preview
 --json`` one secret environment variable turns all of ``containers`` into ``"[secret]"``.  A
-reviewer's report (:mod:`eci_provider.preview`) would then be blind to every image and probe
+reviewer's report (:mod:`eci_provider.review.report`) would then be blind to every image and probe
 change.  So ``check`` also publishes, for each such field, a *view*: the same value with each
 secret leaf replaced by a marker.  The marker says whether the secret changed since the
 previous inputs (which ``check`` sees in plain text) and nothing else; no digest of the value
@@ -29,8 +29,8 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-from . import _canonical as C
-from .spec import ContainerGroupSpec
+from ..spec.model import ContainerGroupSpec
+from . import canonical as C
 
 __all__ = [
     "CHANGED",

@@ -29,9 +29,10 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-from . import _resources, rules
-from .rules import Rule
-from .spec import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
+from ..spec import rules
+from ..spec import sizes as _resources
+from ..spec.model import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
+from ..spec.rules import Rule
 
 #: Key under which an ordered keyed list records its order.
 ORDER = "(order)"

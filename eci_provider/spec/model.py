@@ -7,7 +7,7 @@ Naming: Python names are the snake_case of the API names; repeated parameters ar
 (Create, Update and Describe spellings) are accepted as aliases, so a flattened request or a
 DescribeContainerGroups element can be validated directly.
 
-Every field is declared through :mod:`eci_provider.rules`, which attaches its update rule.  The
+Every field is declared through :mod:`eci_provider.spec.rules`, which attaches its update rule.  The
 planner, the emulator, the codec and ``schema.json`` read those rules; nothing else lists them.
 
 Validation runs in two modes.  By default every documented constraint is enforced, with errors
@@ -37,7 +37,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from . import _resources, sources
+from . import sizes as _resources
+from . import sources
 from .rules import Inline, ListMode, Restart, create_only, field, updatable
 
 #: Tag-key prefix reserved for the provider's own ownership tag. The planner ignores these tags.
@@ -52,7 +53,7 @@ CONFIG_FILE_MAX_BYTES = 32 * 1024
 CONFIG_VOLUME_MAX_CONTENT = 60 * 1024
 
 _NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-#: Environment variable keys (``eci_provider.errors.PATTERNS`` says it in words for error messages).
+#: Environment variable keys (``eci_provider.spec.problems.PATTERNS`` says it in words for error messages).
 ENV_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _SAFE_SYSCTLS = ("net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start")
 
@@ -63,7 +64,7 @@ def _problems(items: list[tuple[str, str]]) -> PydanticCustomError:
     """A validation error carrying several ``(relative path, message)`` problems.
 
     Cross-field rules are checked in the model that owns both fields, but the error must name
-    the *field*, not the model; :func:`eci_provider.errors.flatten_errors` reads the structured
+    the *field*, not the model; :func:`eci_provider.spec.problems.flatten_errors` reads the structured
     ``problems`` context to do that.
     """
     text = "; ".join(f"{p}: {m}" if p else m for p, m in items)
@@ -73,7 +74,7 @@ def _problems(items: list[tuple[str, str]]) -> PydanticCustomError:
 def _bad_value(message: str) -> PydanticCustomError:
     """A field's value breaks a rule; ``message`` is a predicate on it ("must be an IP address").
 
-    Its own error type lets :mod:`eci_provider.errors` put the offending value in front of the
+    Its own error type lets :mod:`eci_provider.spec.problems` put the offending value in front of the
     message where that may be shown (never for a secret field), and keeps pydantic's
     "Value error, " out of it.
     """

@@ -31,9 +31,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from . import _markdown as md
-from . import _preview_render as render
-from .preview import IMPACTS, GroupReport, Report
+from . import markdown as md
+from . import render
+from .report import IMPACTS, GroupReport, Report
 
 __all__ = ["MUST_KEEP", "fit"]
 

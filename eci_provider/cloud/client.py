@@ -1,7 +1,7 @@
 """``EciClient``: the ECI 2018-08-08 RPC API over httpx, with real signing, retries and waiters.
 
 * Signing: V3 (``ACS3-HMAC-SHA256``) by default, V1 (HMAC-SHA1) on request; both come from
-  :mod:`eci_provider.signing`, which is tested against the official vectors and SDK.
+  :mod:`eci_provider.cloud.signing`, which is tested against the official vectors and SDK.
 * Business parameters travel in an ``application/x-www-form-urlencoded`` body rather than the
   URL: config-file contents can be long (a gateway may limit the URL's length), and both
   signatures cover the body.
@@ -9,7 +9,7 @@
   transport errors, with backoff and jitter, honouring ``x-acs-retry-after``.  Nothing else is
   retried blindly.  Every mutating call carries a ClientToken that stays the same across the
   retries of one logical operation, so a retried create never makes a second group.
-* Waiters share a :class:`~eci_provider._poller.BatchPoller`: concurrent waits cost one
+* Waiters share a :class:`~eci_provider.cloud.poller.BatchPoller`: concurrent waits cost one
   DescribeContainerGroups call per round for up to 20 groups.
 * Endpoints: ``https://eci.{region}.aliyuncs.com`` by default, any URL, or ``embedded:PATH`` for
   the in-process emulator (zero setup; used by the ``local`` stack).
@@ -33,10 +33,11 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
+from ..planning.planner import REPLACE_STATUSES, TERMINAL_STATUSES, UPDATABLE_STATUSES
+from ..spec.model import ContainerGroupSpec
 from . import signing, wire
-from ._poller import BatchPoller
-from ._retry import RetryPolicy, RetryStats, retry_after_seconds, retry_call
-from .api_errors import (
+from .credentials import Credentials
+from .errors import (
     EciError,
     GroupFailed,
     IncorrectStatusError,
@@ -46,14 +47,13 @@ from .api_errors import (
     WaitTimeout,
     classify,
 )
-from .credentials import Credentials
-from .plan import REPLACE_STATUSES, TERMINAL_STATUSES, UPDATABLE_STATUSES
-from .spec import ContainerGroupSpec
+from .poller import BatchPoller
+from .retry import RetryPolicy, RetryStats, retry_after_seconds, retry_call
 
 __all__ = ["EciClient", "PollPolicy", "RetryPolicy"]
 
 API_VERSION = "2018-08-08"
-log = logging.getLogger("eci_provider.client")
+log = logging.getLogger("eci_provider.cloud.client")
 
 FAILED = frozenset({"Failed", "ScheduleFailed"})
 _SECRET_PARAM_SUFFIXES = (".Password", ".Content")
@@ -606,7 +606,7 @@ def _events(events: Sequence[Mapping[str, Any]]) -> str:
 def _resolve_endpoint(endpoint: str, transport: httpx.BaseTransport | None) -> tuple[str, httpx.BaseTransport | None]:
     """``embedded:PATH`` gives the in-process emulator; anything else is a URL."""
     if endpoint.startswith("embedded:"):
-        from .emulator import embedded_transport
+        from ..emulator import embedded_transport
 
         return "http://eci.embedded.invalid", transport or embedded_transport(endpoint[len("embedded:") :])
     if "://" not in endpoint:

@@ -3,7 +3,7 @@
 Every rule the planner, the emulator and the generated documents apply cites one of these
 names: a published Alibaba Cloud document, or, where those are silent, one of this project's
 interpretations, each explained in the "Interpretations" section of docs/update-rules.md
-(generated from :data:`INTERPRETATIONS` by :mod:`eci_provider.rules_doc`).  Code cites an
+(generated from :data:`INTERPRETATIONS` by :mod:`eci_provider.spec.rules_doc`).  Code cites an
 interpretation through :func:`interpreted`, so that none is cited without its explanation.
 """
 
@@ -116,5 +116,5 @@ def interpreted(key: str) -> str:
     """The source to cite for interpretation ``key`` (a ``KeyError`` if docs/update-rules.md does not
     explain it)."""
     if key not in INTERPRETATIONS:
-        raise KeyError(f"no interpretation {key!r} in eci_provider.sources.INTERPRETATIONS")
+        raise KeyError(f"no interpretation {key!r} in eci_provider.spec.sources.INTERPRETATIONS")
     return INTERPRETATION

@@ -1,7 +1,7 @@
 """Pulumi glue: the dynamic provider and the ``ContainerGroup`` resource.
 
-Only glue lives here; decisions come from :mod:`eci_provider.plan`, cloud work from
-:mod:`eci_provider.apply`.  Things the Pulumi dynamic SDK forces on us, and how they are met
+Only glue lives here; decisions come from :mod:`eci_provider.planning.planner`, cloud work from
+:mod:`eci_provider.provider.apply`.  Things the Pulumi dynamic SDK forces on us, and how they are met
 (Pulumi's dynamic provider protocol):
 
 * The provider object is pickled (by reference: it lives in an importable module) into every
@@ -55,15 +55,19 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
-from . import _canonical, _redaction, apply, rules, wire
-from ._redaction import key_paths
-from .api_errors import NotFoundError
-from .args import ContainerGroupArgs
-from .client import EciClient, RetryPolicy
-from .credentials import Credentials
-from .errors import flatten_errors
-from .plan import Applied, Plan, applied_record, inputs_plan, pinned, plan, region_move
-from .spec import ContainerGroupSpec, revealed
+from ..cloud import wire
+from ..cloud.client import EciClient, RetryPolicy
+from ..cloud.credentials import Credentials
+from ..cloud.errors import NotFoundError
+from ..planning import canonical as _canonical
+from ..planning import redaction as _redaction
+from ..planning.planner import Applied, Plan, applied_record, inputs_plan, pinned, plan, region_move
+from ..planning.redaction import key_paths
+from ..spec import rules
+from ..spec.args import ContainerGroupArgs
+from ..spec.model import ContainerGroupSpec, revealed
+from ..spec.problems import flatten_errors
+from . import apply
 
 __all__ = ["ContainerGroup", "ContainerGroupProvider"]
 
@@ -148,12 +152,16 @@ class _Runtime:
         self._client: EciClient | None = None
 
     def configure(self, config: Mapping[str, Any]) -> None:
+        """Take the stack config.  The SDK configures each distinct pickled provider of a process
+        once (states written by different versions pickle it differently), while other
+        operations may be running: the same config changes nothing, and a new one never closes
+        a client that is in use (it is dropped, and closed when collected)."""
         with self._lock:
+            if dict(config) == self._config:
+                return
             self._config = dict(config)
             self._settings = None
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+            self._client = None
 
     @property
     def settings(self) -> Settings:
@@ -529,8 +537,8 @@ class ContainerGroupProvider(ResourceProvider):
 class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
     """An ECI container group, reconciled with the least disruptive correct change.
 
-    Inputs are the fields of :class:`~eci_provider.spec.ContainerGroupSpec` by their snake_case
-    names (see ``eci_provider.args.ContainerGroupArgs`` for the typed form), given as ``args``,
+    Inputs are the fields of :class:`~eci_provider.spec.model.ContainerGroupSpec` by their snake_case
+    names (see ``eci_provider.spec.args.ContainerGroupArgs`` for the typed form), given as ``args``,
     as keyword arguments, or as a ``spec=ContainerGroupSpec(...)``.
     """
 
@@ -648,3 +656,9 @@ def provider_size() -> tuple[int, bool]:
 
 
 __all__ += ["Settings", "desired_spec"]
+
+
+# dill pickles the provider by reference, as ``module.QualifiedName``, into every resource's
+# state.  The public path is the one states written by version 0.1.0 hold; pickling new states
+# under the same path keeps one provider instance per process (the SDK caches by the pickle).
+ContainerGroupProvider.__module__ = "eci_provider.provider"

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from . import rules
-from .spec import ENV_KEY_PATTERN, ContainerGroupSpec
+from .model import ENV_KEY_PATTERN, ContainerGroupSpec
 
 #: The message of a missing required field (the emulator maps it to ``MissingParameter``).
 REQUIRED = "required"

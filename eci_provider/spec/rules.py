@@ -5,9 +5,9 @@ or :func:`field`.  Each returns a pydantic ``Field`` whose ``json_schema_extra``
 :class:`Rule`.  The rule is the *only* place that says
 
 * the field's wire name on CreateContainerGroup, on UpdateContainerGroup and in
-  DescribeContainerGroups (so the codec in :mod:`eci_provider.wire` needs no tables);
+  DescribeContainerGroups (so the codec in :mod:`eci_provider.cloud.wire` needs no tables);
 * whether a change is sent through UpdateContainerGroup or forces a replacement,
-  what it restarts, and how the sent list is applied (so :mod:`eci_provider.plan` and the
+  what it restarts, and how the sent list is applied (so :mod:`eci_provider.planning.planner` and the
   emulator need no tables);
 * whether DescribeContainerGroups returns the field at all (write-only fields are compared
   against digests of what was last applied, never against the API);
@@ -132,7 +132,7 @@ class Rule:
     #: Name of a sibling boolean that, when true, makes the service hide this field
     #: (``EnvironmentVarHide`` hides a container's environment variables).
     hidden_by: str | None = None
-    #: Where the rule comes from: one of :data:`eci_provider.sources.SOURCES`, named so that a
+    #: Where the rule comes from: one of :data:`eci_provider.spec.sources.SOURCES`, named so that a
     #: reader can look it up.
     source: str = sources.CREATE
     #: Free-text note shown in docs and plan reasons.

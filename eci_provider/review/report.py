@@ -20,12 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import rules
-from ._canonical import at_or_under
-from ._redaction import MARKERS, SECRET, is_marker, key_paths, leaves
-from ._replan import MASK, UNKNOWN, Replanned, as_mapping, desired_view, replan, shown_text
-from .plan import pinned
-from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec
+from ..planning.canonical import at_or_under
+from ..planning.planner import pinned
+from ..planning.redaction import MARKERS, SECRET, is_marker, key_paths, leaves
+from ..spec import rules
+from ..spec.model import RESERVED_TAG_PREFIX, ContainerGroupSpec
+from .replan import MASK, UNKNOWN, Replanned, as_mapping, desired_view, replan, shown_text
 
 __all__ = [
     "FAIL_ON",
@@ -43,7 +43,7 @@ __all__ = [
     "render_markdown",
 ]
 
-#: The resource type of :class:`eci_provider.provider.ContainerGroup`.
+#: The resource type of :class:`eci_provider.provider.dynamic.ContainerGroup`.
 RESOURCE_TYPE = "pulumi-python:dynamic/eci:ContainerGroup"
 #: Conditions ``--fail-on`` accepts, with what each means.
 FAIL_ON = {
@@ -601,19 +601,19 @@ def render_markdown(
     over 65,536 characters): see :mod:`._preview_fit` for what is kept.  ``full_report_url``
     links the full report from a shortened one (the CI run whose job summary holds it).
     """
-    from ._preview_render import markdown
+    from .render import markdown
 
     hits = failures(report, fail_on)
     full = markdown(report, hits)
     if max_chars is None or len(full) <= max_chars:
         return full
-    from ._preview_fit import fit
+    from .fit import fit
 
     return fit(report, hits, max_chars, full_report_url)
 
 
 def render_json(report: Report, fail_on: Sequence[str] = ()) -> str:
     """The report for bots: counts, groups, other resources, and the ``--fail-on`` verdict."""
-    from ._preview_render import as_json
+    from .render import as_json
 
     return as_json(report, gate(report, fail_on))

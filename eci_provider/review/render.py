@@ -1,4 +1,4 @@
-"""Presenting a :class:`~eci_provider.preview.Report`: Markdown for a pull request, JSON for bots.
+"""Presenting a :class:`~eci_provider.review.report.Report`: Markdown for a pull request, JSON for bots.
 
 Every value that comes from a spec (tag keys, commands, images) goes through
 :mod:`._markdown`, so that no value can break a table, open HTML, mention someone or link.
@@ -10,9 +10,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
-from . import _markdown as md
-from ._redaction import SECRET
-from .preview import IMPACTS, GroupReport, Report, Row, failure_text
+from ..planning.redaction import SECRET
+from . import markdown as md
+from .report import IMPACTS, GroupReport, Report, Row, failure_text
 
 FOOTER = (
     "Rebuilt by eci-provider preview-comment from pulumi preview --json, with the planner the provider runs "

@@ -18,10 +18,10 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from .api_errors import RETRYABLE, EciError, MalformedResponseError
+from .errors import RETRYABLE, EciError, MalformedResponseError
 
 T = TypeVar("T")
-log = logging.getLogger("eci_provider.client")
+log = logging.getLogger("eci_provider.cloud.client")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Wire codec: spec ⇄ flattened RPC parameters, and DescribeContainerGroups JSON → spec.
 
-Everything here is driven by the :class:`~eci_provider.rules.Rule` on each field (API name on
+Everything here is driven by the :class:`~eci_provider.spec.rules.Rule` on each field (API name on
 Create, on Update, and in Describe); the codec holds no per-field tables.
 
 Encoding conventions, chosen to match the official Python SDK byte for byte except booleans:
@@ -21,10 +21,10 @@ from typing import Any, Literal
 import annotated_types
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
-from . import rules
-from .errors import describe
-from .rules import Inline
-from .spec import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
+from ..spec import rules
+from ..spec.model import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
+from ..spec.problems import describe
+from ..spec.rules import Inline
 
 Mode = Literal["create", "update"]
 

@@ -1,6 +1,6 @@
 """``schema.json``: the JSON Schema of :class:`ContainerGroupSpec`, rules included.
 
-The per-field rules appear as ``x-`` annotations written by :class:`eci_provider.rules.Rule`
+The per-field rules appear as ``x-`` annotations written by :class:`eci_provider.spec.rules.Rule`
 itself, so the schema cannot drift from what the planner does.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .spec import ContainerGroupSpec
+from .model import ContainerGroupSpec
 
 SCHEMA_ID = "https://eci-provider.invalid/schema/container-group.json"
 

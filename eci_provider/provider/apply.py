@@ -27,13 +27,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import wire
-from .api_errors import GroupFailed, ServerError, TransportError
-from .client import EciClient, new_client_token
-from .plan import Applied, Plan, plan
-from .spec import RESERVED_TAG_PREFIX, ContainerGroupSpec, revealed
+from ..cloud import wire
+from ..cloud.client import EciClient, new_client_token
+from ..cloud.errors import GroupFailed, ServerError, TransportError
+from ..planning.planner import Applied, Plan, plan
+from ..spec.model import RESERVED_TAG_PREFIX, ContainerGroupSpec, revealed
 
-log = logging.getLogger("eci_provider.apply")
+log = logging.getLogger("eci_provider.provider.apply")
 
 OWNER_TAG = RESERVED_TAG_PREFIX + "owner"
 LIVE_STATUSES = frozenset({"Scheduling", "Pending", "Running", "Updating", "Restarting"})

@@ -1,10 +1,10 @@
 """The reconciliation planner: what is the least disruptive correct change?
 
 ``plan(desired, current, status)`` is a pure function implementing the rules of docs/update-rules.md.  It
-reads every rule from the fields' :class:`~eci_provider.rules.Rule` metadata; nothing here
+reads every rule from the fields' :class:`~eci_provider.spec.rules.Rule` metadata; nothing here
 lists fields.  How it works:
 
-1. Both specs are canonicalised (:mod:`eci_provider._canonical`): keyed lists become dicts,
+1. Both specs are canonicalised (:mod:`eci_provider.planning.canonical`): keyed lists become dicts,
    defaults and empty values drop out, write-only values become digests, tolerances (a rounded
    vCPU/memory pair, a vSwitch picked from a list) become matchers.
 2. The two canonical dicts are compared field by field with ``==``.  That is plain dict
@@ -24,11 +24,12 @@ from typing import Any, Literal
 
 from deepdiff import DeepDiff
 
-from . import _canonical as C
-from . import sources, wire
-from ._redaction import key_paths
-from .rules import ListMode, Restart, Rule
-from .spec import ContainerGroupSpec
+from ..cloud import wire
+from ..spec import sources
+from ..spec.model import ContainerGroupSpec
+from ..spec.rules import ListMode, Restart, Rule
+from . import canonical as C
+from .redaction import key_paths
 
 __all__ = [
     "TERMINAL_STATUSES",

@@ -10,7 +10,7 @@ that an unchanged secret compares equal and a changed one does not.
 
 When the observed side cannot be rebuilt (a state written before the provider kept an
 observed copy and views, a field secret as a whole structure), the previous inputs
-(``oldState.inputs``) are planned against the new ones with :func:`~eci_provider.plan.inputs_plan`,
+(``oldState.inputs``) are planned against the new ones with :func:`~eci_provider.planning.planner.inputs_plan`,
 the function the provider's ``check`` uses; that plan cannot see drift, and the report says so.
 When the inputs hide secrets too, the plan ``check`` published (``__plan``) stands in; without
 one, the group is *unanalysed*.  Only a value Pulumi itself prints as unknown makes a group
@@ -26,10 +26,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._canonical import related
-from ._redaction import SECRET, align, is_marker, key_paths, leaves, settled
-from .plan import Applied, applied_record, inputs_plan, plan, region_move
-from .spec import ContainerGroupSpec
+from ..planning.canonical import related
+from ..planning.planner import Applied, applied_record, inputs_plan, plan, region_move
+from ..planning.redaction import SECRET, align, is_marker, key_paths, leaves, settled
+from ..spec.model import ContainerGroupSpec
 
 __all__ = ["MASK", "UNKNOWN", "Replanned", "desired_view", "has_unknown", "replan"]
 

@@ -1,0 +1,5 @@
+"""The pull-request report of ``pulumi preview --json``: what each group's change will do."""
+
+from .report import FAIL_ON, PreviewError, Report, analyse, gate, render_json, render_markdown
+
+__all__ = ["FAIL_ON", "PreviewError", "Report", "analyse", "gate", "render_json", "render_markdown"]
