@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from eci_provider.cloud.client import EciClient
 from eci_provider.cloud.credentials import Credentials
+from eci_provider.cloud.waiters import Waiter
 from eci_provider.emulator import EmulatorConfig, serve
 from eci_provider.planning.planner import applied_record, plan
 from eci_provider.provider import apply
@@ -54,34 +55,34 @@ def main() -> None:
     n, t = args.groups, args.transition
 
     server = serve(EmulatorConfig(transition_seconds=t))
-    client = EciClient("cn-hangzhou", endpoint=server.url, credentials=Credentials("testid", "testsecret"))
+    waiter = Waiter(EciClient("cn-hangzhou", endpoint=server.url, credentials=Credentials("testid", "testsecret")))
     ids: dict[int, str] = {}
     phase_calls: dict[str, Counter[str]] = {}
     timings: dict[str, float] = {}
 
     def phase(name: str, work: Callable[[int], None]) -> None:
-        before = Counter(client.calls)
+        before = Counter(waiter.client.calls)
         start = time.monotonic()
         with ThreadPoolExecutor(max_workers=n) as pool:
             list(pool.map(work, range(n)))
         timings[name] = time.monotonic() - start
-        phase_calls[name] = Counter(client.calls) - before
+        phase_calls[name] = Counter(waiter.client.calls) - before
 
     def create(i: int) -> None:
         identity = f"bench/converge/{i}"
-        ids[i] = apply.create(client, apply.with_owner(spec(i, 1), identity), identity).observed.container_group_id
+        ids[i] = apply.create(waiter, apply.with_owner(spec(i, 1), identity), identity).observed.container_group_id
 
     def update(i: int) -> None:
         identity = f"bench/converge/{i}"
         v1, v2 = apply.with_owner(spec(i, 1), identity), apply.with_owner(spec(i, 2), identity)
-        obs = client.observe(ids[i])
+        obs = waiter.observe(ids[i])
         assert obs is not None
         p = plan(v2, obs.spec, obs.status, applied=applied_record(v1, "s"))
         assert p.action == "update" and p.restart == "containers", p.summary()
-        apply.update(client, ids[i], p, v2, applied_record(v2, "s"))
+        apply.update(waiter, ids[i], p, v2, applied_record(v2, "s"))
 
     def delete(i: int) -> None:
-        assert apply.delete(client, ids[i])
+        assert apply.delete(waiter, ids[i])
 
     try:
         phase("create", create)
@@ -89,7 +90,7 @@ def main() -> None:
         phase("delete", delete)
         remaining = server.emulator.groups()
     finally:
-        client.close()
+        waiter.client.close()
         server.shutdown()
 
     inherent = {"create": 2 * t, "update": t, "delete": t}
@@ -106,10 +107,10 @@ def main() -> None:
         f"   (target <= 1.2)"
     )
     print(
-        f"  DescribeContainerGroups rounds shared by waiters: {client.poller.stats.rounds}, "
-        f"ids per round {client.poller.stats.ids_polled / max(1, client.poller.stats.rounds):.1f}"
+        f"  DescribeContainerGroups rounds shared by waiters: {waiter.poller.stats.rounds}, "
+        f"ids per round {waiter.poller.stats.ids_polled / max(1, waiter.poller.stats.rounds):.1f}"
     )
-    print(f"  client retries (throttling, 5xx, transport): {client.retry_stats.retries}")
+    print(f"  client retries (throttling, 5xx, transport): {waiter.client.retry_stats.retries}")
     print(f"  groups left behind: {len(remaining)}")
 
 

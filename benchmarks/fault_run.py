@@ -19,9 +19,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from eci_provider.cloud.client import EciClient, PollPolicy, RetryPolicy
+from eci_provider.cloud.client import EciClient, RetryPolicy
 from eci_provider.cloud.credentials import Credentials
 from eci_provider.cloud.errors import EciError
+from eci_provider.cloud.waiters import PollPolicy, Waiter
 from eci_provider.emulator import Emulator, EmulatorConfig, Faults, serve
 from eci_provider.emulator.embedded import EmbeddedTransport
 from eci_provider.planning.planner import applied_record, plan
@@ -64,8 +65,8 @@ def run(
         transport=None if server else EmbeddedTransport(emulator),
         credentials=Credentials("testid", "testsecret"),
         retry=RetryPolicy(max_attempts=6, base_delay=0.002, max_delay=0.02, deadline=10),
-        poll=PollPolicy(initial=0.01, maximum=0.05),
     )
+    waiter = Waiter(client, poll=PollPolicy(initial=0.01, maximum=0.05, grid=0.0))
     reruns = 0
     lost_updates = 0
 
@@ -85,19 +86,19 @@ def run(
         identity = f"faults/run/group-{i}"
         v1 = apply.with_owner(group_spec(i, 1), identity)
         v2 = apply.with_owner(group_spec(i, 2), identity)
-        gid = again(lambda: apply.create(client, v1, identity)).observed.container_group_id
+        gid = again(lambda: apply.create(waiter, v1, identity)).observed.container_group_id
 
         def do_update() -> None:
-            obs = client.observe(gid)
+            obs = waiter.observe(gid)
             assert obs is not None
             p = plan(v2, obs.spec, obs.status, applied=applied_record(v1, "salt"))
             if p.action == "update":  # a re-run after a half-done update may have less to do
-                apply.update(client, gid, p, v2, applied_record(v2, "salt"))
+                apply.update(waiter, gid, p, v2, applied_record(v2, "salt"))
 
         again(do_update)
         stored = next(g for g in emulator.groups() if g["ContainerGroupId"] == gid)["Spec"]
         lost = stored["containers"][0]["image"] != "registry.example.com/web:2" or stored["tags"]["version"] != "2"
-        again(lambda: apply.delete(client, gid))
+        again(lambda: apply.delete(waiter, gid))
         return lost
 
     started = time.monotonic()
@@ -108,7 +109,7 @@ def run(
         elapsed = time.monotonic() - started
         stats = emulator.stats()
         remaining = emulator.groups()
-        client.close()
+        waiter.client.close()
         if server:
             server.shutdown()
         emulator.close()
@@ -121,8 +122,8 @@ def run(
             "dropped_create_responses": faults.drop_create_response_rate,
         },
         "operations": lifecycles * 3,
-        "api_calls": dict(client.calls),
-        "client_retries": client.retry_stats.retries,
+        "api_calls": dict(waiter.client.calls),
+        "client_retries": waiter.client.retry_stats.retries,
         "reruns": reruns,
         "faults_injected": stats.get("faults", {}),
         "groups_created": stats.get("groups_created"),

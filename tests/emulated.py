@@ -1,4 +1,5 @@
-"""Shared helpers: an emulator reached in process or over loopback HTTP, and a client for it."""
+"""Shared helpers: an emulator reached in process or over loopback HTTP, and a waiter (with its
+client, ``waiter.client``) for it."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from eci_provider.cloud.client import EciClient, PollPolicy, RetryPolicy
+from eci_provider.cloud.client import EciClient, RetryPolicy
 from eci_provider.cloud.credentials import Credentials
+from eci_provider.cloud.waiters import PollPolicy, Waiter
 from eci_provider.emulator import Emulator, EmulatorConfig, Faults, serve
 from eci_provider.emulator.embedded import EmbeddedTransport
 from eci_provider.spec.model import ContainerGroupSpec
 from eci_provider.spec.rules import model_of, rule_of
 
 CREDS = Credentials("testid", "testsecret")
-FAST_POLL = PollPolicy(initial=0.02, fraction=0.15, maximum=0.2, not_found_grace=5.0)
+FAST_POLL = PollPolicy(initial=0.02, fraction=0.15, maximum=0.2, not_found_grace=5.0, grid=0.0)
 FAST_RETRY = RetryPolicy(max_attempts=12, base_delay=0.005, max_delay=0.05, deadline=30.0)
 
 
@@ -29,8 +31,8 @@ def emulated(
     faults: Faults | None = None,
     signature: str = "v3",
     retry: RetryPolicy = FAST_RETRY,
-) -> Iterator[tuple[EciClient, Emulator]]:
-    """A client wired to a fresh emulator, in process (``embedded``) or over HTTP (``loopback``)."""
+) -> Iterator[tuple[Waiter, Emulator]]:
+    """A waiter wired to a fresh emulator, in process (``embedded``) or over HTTP (``loopback``)."""
     config = EmulatorConfig(db_path=db_path, transition_seconds=transition, faults=faults or Faults())
     emulator = Emulator(config)
     server = None
@@ -40,7 +42,6 @@ def emulated(
             "cn-hangzhou",
             endpoint=server.url,
             credentials=CREDS,
-            poll=FAST_POLL,
             retry=retry,
             signature_version=signature,
         )
@@ -50,12 +51,11 @@ def emulated(
             endpoint="https://eci.in-process.invalid",
             credentials=CREDS,
             transport=EmbeddedTransport(emulator),
-            poll=FAST_POLL,
             retry=retry,
             signature_version=signature,
         )
     try:
-        yield client, emulator
+        yield Waiter(client, poll=FAST_POLL), emulator
     finally:
         client.close()
         if server is not None:

@@ -23,6 +23,7 @@ from eci_provider.cloud import signing, wire
 from eci_provider.emulator import Emulator, EmulatorConfig, RunningServer
 from eci_provider.emulator.state import rfc3339
 from eci_provider.spec.model import ContainerGroupSpec
+from eci_provider.spec.rules import rule_of
 
 REGION = "cn-hangzhou"
 HOST = "eci.emulator.local"
@@ -207,9 +208,12 @@ def update_params(spec: dict[str, Any], *fields: str) -> dict[str, str]:
     """The complete UpdateContainerGroup parameters of ``fields`` of ``spec``."""
     # Observed mode: type checks only, so that a test can send an update the service must reject.
     model = ContainerGroupSpec.model_validate(spec, context={"observed": True})
+    tree = wire.to_api_tree(model, "update")
     out: dict[str, str] = {}
     for name in fields:
-        out.update(wire.param_value(model, name))
+        key = rule_of(ContainerGroupSpec, name).update_name
+        if getattr(model, name) is not None and key is not None:
+            out.update(wire.flatten({key: tree[key]}))
     return out
 
 

@@ -253,6 +253,7 @@ def _drift(server: Any, stack: Stack, name: str) -> None:
     from eci_provider.cloud import wire
     from eci_provider.cloud.client import EciClient
     from eci_provider.cloud.credentials import Credentials
+    from eci_provider.cloud.waiters import Waiter
     from eci_provider.planning.planner import applied_record, plan
     from eci_provider.provider import apply
 
@@ -263,7 +264,7 @@ def _drift(server: Any, stack: Stack, name: str) -> None:
         bumped = {"image": "fluent-bit:3.1"}
         containers = [x.model_copy(update=bumped) if x.name == "logs" else x for x in cur.containers]
         want = cur.model_copy(update={"containers": containers})
-        apply.update(c, gid, plan(want, cur, obs.status), want, applied_record(want, "by-hand"))
+        apply.update(Waiter(c), gid, plan(want, cur, obs.status), want, applied_record(want, "by-hand"))
 
 
 _LOGGED = re.compile(rf"^eci-provider: {PROJECT}/{STACK}/(\S+) \((\S+)\): (.+)$")

@@ -10,8 +10,9 @@ import pytest
 from emulated import emulated, spec, stored_spec
 
 from eci_provider.cloud import wire
-from eci_provider.cloud.client import EciClient, RetryPolicy
+from eci_provider.cloud.client import RetryPolicy
 from eci_provider.cloud.errors import GroupFailed, TransportError
+from eci_provider.cloud.waiters import Waiter
 from eci_provider.emulator import Faults
 from eci_provider.planning.planner import applied_record, plan
 from eci_provider.provider import apply
@@ -26,15 +27,15 @@ def live(emulator) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_a_lost_create_is_adopted_not_duplicated() -> None:
     with emulated("embedded", faults=Faults(drop_create_response_rate=1.0), retry=RetryPolicy(max_attempts=1)) as (
-        client,
+        waiter,
         emulator,
     ):
         desired = apply.with_owner(spec(), ID)
         with pytest.raises(TransportError):
-            apply.create(client, desired, ID)  # the group exists, the answer was lost
+            apply.create(waiter, desired, ID)  # the group exists, the answer was lost
         assert len(live(emulator)) == 1
         emulator.set_faults(drop_create_response_rate=0.0)
-        created = apply.create(client, desired, ID)
+        created = apply.create(waiter, desired, ID)
         assert created.adopted and live(emulator) == [created.observed.container_group_id]
 
 
@@ -44,63 +45,63 @@ def test_same_token_before_the_group_is_visible() -> None:
         "embedded",
         faults=Faults(drop_create_response_rate=1.0, visibility_delay_seconds=0.3),
         retry=RetryPolicy(max_attempts=1),
-    ) as (client, emulator):
+    ) as (waiter, emulator):
         desired = apply.with_owner(spec(), ID)
         with pytest.raises(TransportError):
-            apply.create(client, desired, ID)
+            apply.create(waiter, desired, ID)
         emulator.set_faults(drop_create_response_rate=0.0)
-        created = apply.create(client, desired, ID)
+        created = apply.create(waiter, desired, ID)
         assert not created.adopted  # not visible to the lookup, but the token deduplicated it
         assert emulator.stats()["groups_created"] == 1
 
 
 def test_creation_under_faults_makes_exactly_one_group() -> None:
     faults = Faults(throttle_rate=0.3, error_5xx_rate=0.1, drop_create_response_rate=0.3, seed=11)
-    with emulated("loopback", faults=faults) as (client, emulator):
+    with emulated("loopback", faults=faults) as (waiter, emulator):
         for i in range(5):
-            apply.create(client, apply.with_owner(spec(f"g{i}"), f"proj/dev/g{i}"), f"proj/dev/g{i}")
+            apply.create(waiter, apply.with_owner(spec(f"g{i}"), f"proj/dev/g{i}"), f"proj/dev/g{i}")
         assert emulator.stats()["groups_created"] == 5
-        assert client.retry_stats.retries > 0
+        assert waiter.client.retry_stats.retries > 0
 
 
 def test_a_failed_creation_is_cleaned_up() -> None:
-    with emulated("embedded", faults=Faults(schedule_failed_rate=1.0)) as (client, emulator):
+    with emulated("embedded", faults=Faults(schedule_failed_rate=1.0)) as (waiter, emulator):
         with pytest.raises(GroupFailed, match="ScheduleFailed"):
-            apply.create(client, apply.with_owner(spec(), ID), ID)
+            apply.create(waiter, apply.with_owner(spec(), ID), ID)
         assert emulator.groups() == []
 
 
 def test_a_new_generation_gets_a_new_group() -> None:
     """Replacing a finished job with the same spec must not get the finished job back."""
-    with emulated("embedded") as (client, emulator):
+    with emulated("embedded") as (waiter, emulator):
         desired = apply.with_owner(spec(restart_policy="Never"), ID)
-        first = apply.create(client, desired, ID).observed.container_group_id
+        first = apply.create(waiter, desired, ID).observed.container_group_id
         emulator.force_status(first, "Succeeded")
-        second = apply.create(client, desired, ID)
+        second = apply.create(waiter, desired, ID)
         assert not second.adopted and second.observed.container_group_id != first
 
 
 def test_create_before_delete_does_not_adopt_the_old_group() -> None:
-    with emulated("embedded") as (client, _):
-        old = apply.create(client, apply.with_owner(spec(v_switch_id="vsw-1"), ID), ID).observed
-        new = apply.create(client, apply.with_owner(spec(v_switch_id="vsw-2"), ID), ID)
+    with emulated("embedded") as (waiter, _):
+        old = apply.create(waiter, apply.with_owner(spec(v_switch_id="vsw-1"), ID), ID).observed
+        new = apply.create(waiter, apply.with_owner(spec(v_switch_id="vsw-2"), ID), ID)
         assert not new.adopted and new.observed.container_group_id != old.container_group_id
 
 
 def test_update_applies_the_plan_and_waits_for_the_effect() -> None:
-    with emulated("loopback", transition=0.05) as (client, emulator):
+    with emulated("loopback", transition=0.05) as (waiter, emulator):
         before = apply.with_owner(
             spec(image_registry_credentials=[{"server": "r.example.com", "user_name": "u", "password": "old-pw"}]), ID
         )
-        gid = apply.create(client, before, ID).observed.container_group_id
+        gid = apply.create(waiter, before, ID).observed.container_group_id
         data = revealed(before)
         data["containers"][0]["image"] = "nginx:1.27"
         data["image_registry_credentials"][0]["password"] = "new-pw"
         after = type(before).model_validate(data, context={"allow_owner_tag": True})
-        observed = wire.observe(client.describe_container_groups([gid])[0])
+        observed = wire.observe(waiter.client.describe_container_groups([gid])[0])
         p = plan(after, observed.spec, observed.status, applied=applied_record(before, "s"))
         assert p.action == "update" and len(p.calls) == 2  # credentials alone, then containers
-        result = apply.update(client, gid, p, after, applied_record(after, "s"))
+        result = apply.update(waiter, gid, p, after, applied_record(after, "s"))
         assert result.status == "Running"
         stored = stored_spec(emulator, gid)
         assert stored.image_registry_credentials[0].password.get_secret_value() == "new-pw"  # type: ignore[index]
@@ -114,22 +115,22 @@ def _with_image(base: ContainerGroupSpec, image: str) -> ContainerGroupSpec:
     return ContainerGroupSpec.model_validate(data, context={"allow_owner_tag": True})
 
 
-def _update_to(client: EciClient, gid: str, desired: ContainerGroupSpec) -> wire.Observed:
-    observed = wire.observe(client.describe_container_groups([gid])[0])
+def _update_to(waiter: Waiter, gid: str, desired: ContainerGroupSpec) -> wire.Observed:
+    observed = wire.observe(waiter.client.describe_container_groups([gid])[0])
     p = plan(desired, observed.spec, observed.status)
     assert p.action == "update", p.summary()
-    return apply.update(client, gid, p, desired, applied_record(desired, "s"), timeout=10)
+    return apply.update(waiter, gid, p, desired, applied_record(desired, "s"), timeout=10)
 
 
 def test_an_image_set_back_and_forth_is_applied_every_time() -> None:
     """A → B → A → B: the third update has the same content as the first.  A token derived from
     the content made the service replay the first answer, so nothing changed and the wait for
     the effect ran into its timeout."""
-    with emulated("embedded", transition=0.02) as (client, emulator):
+    with emulated("embedded", transition=0.02) as (waiter, emulator):
         base = apply.with_owner(spec(), ID)
-        gid = apply.create(client, base, ID).observed.container_group_id
+        gid = apply.create(waiter, base, ID).observed.container_group_id
         for image in ("nginx:1.26", "nginx:1.25", "nginx:1.26", "nginx:1.25"):
-            result = _update_to(client, gid, _with_image(base, image))
+            result = _update_to(waiter, gid, _with_image(base, image))
             assert stored_spec(emulator, gid).containers[0].image == image
             assert result.spec.containers[0].image == image
         assert emulator.stats()["requests"]["UpdateContainerGroup"] == 4
@@ -137,24 +138,24 @@ def test_an_image_set_back_and_forth_is_applied_every_time() -> None:
 
 def test_the_same_spec_created_again_after_a_delete_is_a_new_group() -> None:
     """`pulumi destroy` then `pulumi up`: the create must not get the deleted group's answer."""
-    with emulated("embedded") as (client, emulator):
+    with emulated("embedded") as (waiter, emulator):
         desired = apply.with_owner(spec(), ID)
-        first = apply.create(client, desired, ID).observed.container_group_id
-        assert apply.delete(client, first)
-        second = apply.create(client, desired, ID)
+        first = apply.create(waiter, desired, ID).observed.container_group_id
+        assert apply.delete(waiter, first)
+        second = apply.create(waiter, desired, ID)
         assert not second.adopted and second.observed.container_group_id != first
         assert live(emulator) == [second.observed.container_group_id]
 
 
 def test_a_lost_update_answer_is_retried_without_a_second_update() -> None:
-    with emulated("embedded", transition=0.02, faults=Faults(drop_update_response_rate=1.0)) as (client, emulator):
+    with emulated("embedded", transition=0.02, faults=Faults(drop_update_response_rate=1.0)) as (waiter, emulator):
         base = apply.with_owner(spec(), ID)
-        gid = apply.create(client, base, ID).observed.container_group_id
-        observed = wire.observe(client.describe_container_groups([gid])[0])
+        gid = apply.create(waiter, base, ID).observed.container_group_id
+        observed = wire.observe(waiter.client.describe_container_groups([gid])[0])
         desired = _with_image(base, "nginx:1.26")
         p = plan(desired, observed.spec, observed.status)
         attempts: list[str] = []
-        real_send = client._send
+        real_send = waiter.client._send
 
         def spy(action: str, business: Mapping[str, str], *rest: Any) -> dict[str, Any]:
             if action == "UpdateContainerGroup":
@@ -163,11 +164,13 @@ def test_a_lost_update_answer_is_retried_without_a_second_update() -> None:
                     emulator.set_faults(drop_update_response_rate=0.0)  # only the first answer is lost
             return real_send(action, business, *rest)
 
-        client._send = spy  # type: ignore[method-assign]
-        apply.update(client, gid, p, desired, applied_record(desired, "s"), timeout=10)
+        waiter.client._send = spy  # type: ignore[method-assign]
+        apply.update(waiter, gid, p, desired, applied_record(desired, "s"), timeout=10)
         stats = emulator.stats()
         assert stats["faults"]["drop_update_response"] == 1
         assert stats["requests"]["UpdateContainerGroup"] == 2  # the lost one and its retry...
         assert stored_spec(emulator, gid).containers[0].image == "nginx:1.26"
-        assert wire.observe(client.describe_container_groups([gid])[0]).restart_counts["web"] == 1  # ...applied once
+        assert (
+            wire.observe(waiter.client.describe_container_groups([gid])[0]).restart_counts["web"] == 1
+        )  # ...applied once
         assert len(attempts) == 2 and attempts[0] == attempts[1]  # one operation, one token

@@ -21,70 +21,71 @@ def env(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
 
 
 def test_create_wait_describe_delete(env) -> None:  # type: ignore[no-untyped-def]
-    client, emulator = env
-    gid = client.create_container_group(spec(), client_token="t-1")
-    obs = client.wait_created(gid)
+    waiter, emulator = env
+    gid = waiter.client.create_container_group(spec(), client_token="t-1")
+    obs = waiter.wait_created(gid)
     assert obs.status == "Running" and obs.spec.name == "web" and obs.intranet_ip
     assert [c.name for c in obs.spec.containers] == ["web", "side"]
-    assert client.create_container_group(spec(), client_token="t-1") == gid  # idempotent
+    assert waiter.client.create_container_group(spec(), client_token="t-1") == gid  # idempotent
     assert emulator.stats()["groups_created"] == 1
-    assert client.delete_and_wait(gid) is True
-    assert client.describe_container_groups([gid]) == []
-    assert client.delete_container_group(gid, client_token="another-token") is False  # already gone
+    assert waiter.delete_and_wait(gid) is True
+    assert waiter.client.describe_container_groups([gid]) == []
+    assert waiter.client.delete_container_group(gid, client_token="another-token") is False  # already gone
 
 
 def test_update_both_types_and_wait(env) -> None:  # type: ignore[no-untyped-def]
-    client, _ = env
-    gid = client.create_container_group(spec(tags={"a": "1", "b": "2"}), client_token="t-2")
-    client.wait_created(gid)
-    client.update_when_ready(gid, {"UpdateType": "IncrementalUpdate", "Tag.1.Key": "c", "Tag.1.Value": "3"})
-    obs = client.wait_updated(gid, effect=lambda o: "c" in (o.spec.tags or {}))
+    waiter, _ = env
+    gid = waiter.client.create_container_group(spec(tags={"a": "1", "b": "2"}), client_token="t-2")
+    waiter.wait_created(gid)
+    waiter.update_when_ready(gid, "IncrementalUpdate", {"tags": {"c": "3"}})
+    obs = waiter.wait_updated(gid, effect=lambda o: "c" in (o.spec.tags or {}))
     assert obs.spec.tags == {"a": "1", "b": "2", "c": "3"}  # merged
-    client.update_when_ready(gid, {"UpdateType": "RenewUpdate", "Tag.1.Key": "a", "Tag.1.Value": "9"})
-    obs = client.wait_updated(gid, effect=lambda o: o.spec.tags == {"a": "9"})
+    waiter.update_when_ready(gid, "RenewUpdate", {"tags": {"a": "9"}})
+    obs = waiter.wait_updated(gid, effect=lambda o: o.spec.tags == {"a": "9"})
     assert obs.spec.tags == {"a": "9"}  # replaced
     with pytest.raises(NoNeedUpdateError):
-        client.update_container_group(
-            gid, {"UpdateType": "RenewUpdate", "Tag.1.Key": "a", "Tag.1.Value": "9"}, client_token="fresh"
-        )
+        waiter.client.update_container_group(gid, "RenewUpdate", {"tags": {"a": "9"}}, client_token="fresh")
 
 
 def test_update_during_updating_waits(env) -> None:  # type: ignore[no-untyped-def]
-    client, _ = env
-    gid = client.create_container_group(spec(), client_token="t-3")
-    client.wait_created(gid)
-    client.update_container_group(gid, {"UpdateType": "IncrementalUpdate", "RestartPolicy": "OnFailure"})
+    waiter, _ = env
+    gid = waiter.client.create_container_group(spec(), client_token="t-3")
+    waiter.wait_created(gid)
+    waiter.client.update_container_group(gid, "IncrementalUpdate", {"restart_policy": "OnFailure"})
     with pytest.raises(IncorrectStatusError):  # the raw call is refused while Updating ...
-        client.update_container_group(
-            gid, {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"}, client_token="x"
-        )
-    client.update_when_ready(gid, {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})  # ... this waits
-    assert client.wait_updated(gid, effect=lambda o: o.spec.restart_policy == "Never").spec.restart_policy == "Never"
+        waiter.client.update_container_group(gid, "IncrementalUpdate", {"restart_policy": "Never"}, client_token="x")
+    waiter.update_when_ready(gid, "IncrementalUpdate", {"restart_policy": "Never"})  # ... this waits
+    assert waiter.wait_updated(gid, effect=lambda o: o.spec.restart_policy == "Never").spec.restart_policy == "Never"
 
 
 def test_describe_pages_and_filters(env) -> None:  # type: ignore[no-untyped-def]
-    client, _ = env
-    ids = [client.create_container_group(spec(f"g{i}", tags={"batch": "x"}), client_token=f"p-{i}") for i in range(23)]
-    found = client.describe_container_groups(tags={"batch": "x"})
+    waiter, _ = env
+    ids = [
+        waiter.client.create_container_group(spec(f"g{i}", tags={"batch": "x"}), client_token=f"p-{i}")
+        for i in range(23)
+    ]
+    found = waiter.client.describe_container_groups(tags={"batch": "x"})
     assert sorted(g["ContainerGroupId"] for g in found) == sorted(ids)  # 2 pages of <= 20
-    by_id = client.describe_container_groups([*ids, "eci-missing"])
+    by_id = waiter.client.describe_container_groups([*ids, "eci-missing"])
     assert len(by_id) == 23
-    assert client.describe_container_groups(name="g7")[0]["ContainerGroupId"] == ids[7]
+    assert waiter.client.describe_container_groups(name="g7")[0]["ContainerGroupId"] == ids[7]
 
 
 def test_errors_are_typed(env) -> None:  # type: ignore[no-untyped-def]
-    client, _ = env
+    waiter, _ = env
     with pytest.raises(NotFoundError):
-        client.update_container_group("eci-nope", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
+        waiter.client.update_container_group("eci-nope", "IncrementalUpdate", {"restart_policy": "Never"})
     with pytest.raises(InvalidRequestError) as info:
-        client.request("DescribeContainerGroups", {"ContainerGroupIds": json.dumps([f"e{i}" for i in range(21)])})
+        waiter.client.request(
+            "DescribeContainerGroups", {"ContainerGroupIds": json.dumps([f"e{i}" for i in range(21)])}
+        )
     assert info.value.code.startswith("InvalidParameter")
 
 
 def test_restart(env) -> None:  # type: ignore[no-untyped-def]
-    client, _ = env
-    gid = client.create_container_group(spec(), client_token="t-4")
-    before = client.wait_created(gid).restart_counts
-    client.restart_container_group(gid)
-    after = client.wait_updated(gid, effect=lambda o: o.restart_counts["web"] > before["web"]).restart_counts
+    waiter, _ = env
+    gid = waiter.client.create_container_group(spec(), client_token="t-4")
+    before = waiter.wait_created(gid).restart_counts
+    waiter.client.restart_container_group(gid)
+    after = waiter.wait_updated(gid, effect=lambda o: o.restart_counts["web"] > before["web"]).restart_counts
     assert all(after[n] == before[n] + 1 for n in ("web", "side"))

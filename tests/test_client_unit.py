@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from eci_provider.cloud import signing
-from eci_provider.cloud.client import EciClient, PollPolicy, RetryPolicy
+from eci_provider.cloud.client import EciClient, RetryPolicy
 from eci_provider.cloud.credentials import Credentials, MissingCredentials
 from eci_provider.cloud.errors import (
     AuthError,
@@ -32,6 +32,7 @@ from eci_provider.cloud.errors import (
     TransportError,
     WaitTimeout,
 )
+from eci_provider.cloud.waiters import Cancelled, PollPolicy, Waiter
 from eci_provider.spec.model import ContainerGroupSpec
 
 SECRET = "sk-VERY-SECRET-value"
@@ -110,6 +111,13 @@ def client(server: Server, t: FakeTime | None = None, **kw: Any) -> EciClient:
         sleep=t.sleep,
         **kw,
     )
+
+
+def waiter(server: Server, t: FakeTime | None = None, poll: PollPolicy | None = None, **kw: Any) -> Waiter:
+    """A waiter on :func:`client`, with the same fake clock and no clock grid (so that the
+    sleeps are the policy's own); the grid has a test of its own."""
+    t = t or FakeTime()
+    return Waiter(client(server, t, **kw), poll=poll or PollPolicy(grid=0.0), clock=t.clock, sleep=t.sleep)
 
 
 def group(gid: str, status: str, **extra: Any) -> dict[str, Any]:
@@ -215,7 +223,7 @@ def test_server_errors_and_lost_responses_are_retried() -> None:
 def test_other_errors_are_not_retried_and_are_typed(status: int, code: str, exc: type[Exception]) -> None:
     server = Server(lambda a, p, n: err(status, code, "The parameter Container.1.Image is invalid"))
     with pytest.raises(exc) as info:
-        client(server).update_container_group("eci-1", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
+        client(server).update_container_group("eci-1", "IncrementalUpdate", {"restart_policy": "Never"})
     e = info.value
     assert (e.code, e.status, e.request_id, e.action) == (code, status, "req-err", "UpdateContainerGroup")
     assert "Container.1.Image" in e.message
@@ -298,7 +306,7 @@ def describe_sequence(statuses: list[str | None], **extra: Any) -> Callable[[str
 
 def test_wait_created_tolerates_not_listed_yet_then_runs() -> None:
     t = FakeTime()
-    c = client(Server(describe_sequence([None, None, "Scheduling", "Pending", "Running"])), t)
+    c = waiter(Server(describe_sequence([None, None, "Scheduling", "Pending", "Running"])), t)
     obs = c.wait_created("eci-1")
     assert obs.status == "Running"
     polls = [s for s in t.sleeps if s != c.poller.gather]  # the rest are the poller's gather windows
@@ -310,7 +318,7 @@ def test_poll_interval_grows_with_time_in_status() -> None:
     p = PollPolicy(initial=0.15, fraction=0.15, maximum=3.0)
     assert p.interval(0) == 0.15 and p.interval(10) == pytest.approx(1.5) and p.interval(600) == 3.0
     t = FakeTime()
-    c = client(Server(describe_sequence(["Pending"] * 30 + ["Running"])), t)
+    c = waiter(Server(describe_sequence(["Pending"] * 30 + ["Running"])), t)
     c.wait_created("eci-1")
     polls = [s for s in t.sleeps if s != c.poller.gather]
     assert polls[0] == 0.15 and polls[-1] > 0.15 and polls == sorted(polls)
@@ -318,7 +326,7 @@ def test_poll_interval_grows_with_time_in_status() -> None:
 
 def test_wait_created_fails_with_events() -> None:
     events = [{"Type": "Warning", "Reason": "NoStock", "Message": "no stock in cn-hangzhou-b"}]
-    c = client(Server(describe_sequence(["Scheduling", "ScheduleFailed"], Events=events)))
+    c = waiter(Server(describe_sequence(["Scheduling", "ScheduleFailed"], Events=events)))
     with pytest.raises(GroupFailed, match="no stock") as info:
         c.wait_created("eci-1")
     assert info.value.events == events
@@ -326,7 +334,7 @@ def test_wait_created_fails_with_events() -> None:
 
 def test_wait_created_gives_up_when_never_listed() -> None:
     t = FakeTime()
-    c = client(Server(describe_sequence([None])), t, poll=PollPolicy(not_found_grace=10))
+    c = waiter(Server(describe_sequence([None])), t, poll=PollPolicy(not_found_grace=10, grid=0.0))
     with pytest.raises(GroupFailed, match="not listed"):
         c.wait_created("eci-1")
     assert 10 <= t.now - 1000 <= 15
@@ -335,17 +343,17 @@ def test_wait_created_gives_up_when_never_listed() -> None:
 def test_wait_times_out() -> None:
     t = FakeTime()
     with pytest.raises(WaitTimeout, match="still Pending"):
-        client(Server(describe_sequence(["Pending"])), t).wait_created("eci-1", timeout=20)
+        waiter(Server(describe_sequence(["Pending"])), t).wait_created("eci-1", timeout=20)
     assert t.now - 1000 <= 20
 
 
 def test_wait_updated_does_not_return_before_the_update_shows() -> None:
     """The peer waits for Running right after the call and can return before Updating appears."""
     t = FakeTime()
-    c = client(Server(describe_sequence(["Running", "Running", "Updating", "Updating", "Running"])), t)
+    c = waiter(Server(describe_sequence(["Running", "Running", "Updating", "Updating", "Running"])), t)
     c.wait_updated("eci-1", effect=lambda obs: False)  # nothing visible: only Updating shows the effect
     assert len([s for s in t.sleeps if s != c.poller.gather]) == 4
-    c2 = client(Server(describe_sequence(["Running"])), FakeTime())
+    c2 = waiter(Server(describe_sequence(["Running"])), FakeTime())
     c2.wait_updated("eci-1", effect=lambda obs: obs.status == "Running")  # read-back matches at once
 
 
@@ -359,7 +367,7 @@ def test_update_waits_through_incorrect_status() -> None:
         return err(400, "IncorrectStatus", "status Updating") if state["updates"] == 1 else ok()
 
     server = Server(script)
-    client(server).update_when_ready("eci-1", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
+    waiter(server).update_when_ready("eci-1", "IncrementalUpdate", {"restart_policy": "Never"})
     tokens = {p["ClientToken"] for a, p, _ in server.requests if a == "UpdateContainerGroup"}
     # The refused attempt did nothing, so the next one is sent under a token of its own: a
     # service that remembered the refusal must not be able to replay it.
@@ -369,7 +377,7 @@ def test_update_waits_through_incorrect_status() -> None:
 def test_update_of_a_ready_group_costs_one_call() -> None:
     """No Describe before the update: the service itself says IncorrectStatus when it must wait."""
     server = Server(lambda a, p, n: ok())
-    client(server).update_when_ready("eci-1", {"UpdateType": "IncrementalUpdate", "RestartPolicy": "Never"})
+    waiter(server).update_when_ready("eci-1", "IncrementalUpdate", {"restart_policy": "Never"})
     assert [a for a, _, _ in server.requests] == ["UpdateContainerGroup"]
 
 
@@ -385,11 +393,13 @@ def test_concurrent_waits_share_batched_describes() -> None:
         calls.append(ids)
         return ok({"ContainerGroups": [group(i, "Running") for i in ids], "NextToken": ""})
 
-    c = EciClient(
-        "cn-hangzhou",
-        endpoint="https://eci.example.test",
-        credentials=CREDS,
-        transport=httpx.MockTransport(Server(script)),
+    c = Waiter(
+        EciClient(
+            "cn-hangzhou",
+            endpoint="https://eci.example.test",
+            credentials=CREDS,
+            transport=httpx.MockTransport(Server(script)),
+        )
     )
     barrier = threading.Barrier(25)
 
@@ -440,7 +450,7 @@ def test_an_unreadable_describe_is_an_error_never_gone(answer: httpx.Response) -
     assert "DescribeContainerGroups" in str(info.value) and "HTTP 200" in str(info.value)
     assert len(server.requests) == RetryPolicy().malformed_max_attempts == 3
     with pytest.raises(MalformedResponseError):
-        client(server).observe("eci-1")
+        waiter(server).observe("eci-1")
 
 
 def test_a_create_answer_without_the_id_is_a_typed_error_not_a_key_error() -> None:
@@ -454,7 +464,7 @@ def test_a_create_answer_without_the_id_is_a_typed_error_not_a_key_error() -> No
 
 def test_waiting_for_a_delete_does_not_succeed_on_an_unreadable_answer() -> None:
     with pytest.raises(MalformedResponseError):
-        client(Server(lambda *a: html())).wait_deleted("eci-1", timeout=60)
+        waiter(Server(lambda *a: html())).wait_deleted("eci-1", timeout=60)
 
 
 def test_a_malformed_answer_recovers_like_a_5xx() -> None:
@@ -477,3 +487,89 @@ def test_every_5xx_is_retried(status: int) -> None:
     server = Server(lambda action, params, n: html(status) if n == 1 else ok({"ContainerGroups": []}))
     assert client(server).describe_container_groups(["eci-1"]) == []
     assert len(server.requests) == 2
+
+
+# -- every secret sent is scrubbed from error text ---------------------------------------------
+
+
+def test_an_error_echoing_the_request_shows_no_secret_it_carried() -> None:
+    """The service (or a proxy) may echo parameters back, as sent or URL-encoded.  Every secret
+    the call carried is scrubbed: typed (a password), marked by the program (sealed), and the
+    key pair; not only parameters named *.Password or *.Content."""
+    from urllib.parse import quote, quote_plus
+
+    from eci_provider.spec.secret import Secret
+
+    marked = "p@ss word/&=marked"
+    password = "pw: with spaces & more"
+
+    def echo(action: str, params: dict[str, str], n: int) -> httpx.Response:
+        text = " | ".join(f"{k}={v}" for k, v in params.items())
+        return err(400, "InvalidParameter", f"{text} || {quote(text)} || {quote_plus(text)}")
+
+    fields = {
+        "containers": [{"name": "web", "image": "nginx", "environment_vars": [{"key": "T", "value": Secret(marked)}]}],
+        "image_registry_credentials": [{"server": "r.example.com", "user_name": "u", "password": Secret(password)}],
+    }
+    with pytest.raises(InvalidRequestError) as info:
+        client(Server(echo)).update_container_group("eci-1", "RenewUpdate", fields)
+    message = str(info.value)
+    assert "nginx" in message and "r.example.com" in message  # the rest of the echo is kept
+    for value in (marked, password, SECRET):
+        for form in (value, quote(value), quote(value, safe=""), quote_plus(value)):
+            assert form not in message, form
+
+
+def test_a_create_scrubs_values_the_program_marked() -> None:
+    def echo(action: str, params: dict[str, str], n: int) -> httpx.Response:
+        return err(400, "InvalidParameter", " ".join(params.values()))
+
+    marked_spec = ContainerGroupSpec.model_validate(
+        {
+            "name": "web",
+            "containers": [{"name": "w", "image": "nginx", "environment_vars": [{"key": "K", "value": "MARKED-v"}]}],
+        }
+    )
+    with pytest.raises(InvalidRequestError) as info:
+        client(Server(echo)).create_container_group(marked_spec, client_token="t", sensitive=["MARKED-v"])
+    assert "MARKED-v" not in str(info.value) and "nginx" in str(info.value)
+    with pytest.raises(InvalidRequestError) as info:
+        client(Server(echo)).create_container_group(SPEC, client_token="t")
+    assert "registry-PASSWORD" not in str(info.value)  # secret by type: known from the spec
+
+
+# -- waiters: a shared clock grid, and cancel ---------------------------------------------------
+
+
+def test_waits_wake_on_a_shared_clock_grid() -> None:
+    """Concurrent waits that started at different moments poll in the same Describe rounds."""
+    t = FakeTime()
+    t.now = 1000.013
+    c = Waiter(
+        client(Server(describe_sequence(["Pending", "Pending", "Running"])), t),
+        poll=PollPolicy(initial=0.15, grid=0.05),
+        clock=t.clock,
+        sleep=t.sleep,
+    )
+    c.wait_created("eci-1")
+    wakes = []
+    now = 1000.013
+    for s in t.sleeps:
+        now += s
+        if s != c.poller.gather:
+            wakes.append(round(now, 6))
+    assert wakes and all(abs(w / 0.05 - round(w / 0.05)) < 1e-6 for w in wakes), wakes
+
+
+def test_a_cancelled_wait_stops_at_once_and_names_the_group() -> None:
+    c = Waiter(client(Server(describe_sequence(["Pending"])), FakeTime()), poll=PollPolicy(grid=0.0))
+    c.cancel.set()
+    with pytest.raises(Cancelled, match="eci-1"):
+        c.wait_created("eci-1", timeout=600)
+    assert c.client.calls == {"DescribeContainerGroups": 1}  # one look, then no more waiting
+
+
+def test_the_client_takes_no_embedded_endpoint() -> None:
+    """Building the emulator is the caller's choice (the provider settings), not the client's."""
+    with pytest.raises(ValueError, match="embedded_transport"):
+        EciClient("cn-hangzhou", endpoint="embedded::memory:", credentials=CREDS)

@@ -37,14 +37,14 @@ def test_each_kind_of_change_takes_effect_exactly_as_predicted(kind: str) -> Non
 
 
 def check_against_emulator(old: ContainerGroupSpec, new: ContainerGroupSpec) -> None:
-    with emulated("embedded") as (client, emulator):
+    with emulated("embedded") as (waiter, emulator):
         before_spec, after_spec = apply.with_owner(old, ID), apply.with_owner(new, ID)
-        created = apply.create(client, before_spec, ID, timeout=20).observed
+        created = apply.create(waiter, before_spec, ID, timeout=20).observed
         gid = created.container_group_id
         p = plan(after_spec, created.spec, created.status, applied=applied_record(before_spec, "s"))
         if p.action != "update":
             return
-        result = apply.update(client, gid, p, after_spec, applied_record(after_spec, "s"), timeout=20)
+        result = apply.update(waiter, gid, p, after_spec, applied_record(after_spec, "s"), timeout=20)
 
         # Everything took effect, write-only values included (compared on the stored spec,
         # with what the service chose for fields never requested taken from Describe).

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from wire_calls import wire_calls
 
 from eci_provider.cloud import wire
 from eci_provider.planning.planner import Plan, applied_record, plan, region_move
@@ -405,21 +406,21 @@ def test_scenario(row: Row) -> None:
     for prefix in row.replace:
         assert prefix in p.replace_fields, p.replace_fields
     assert p.delete_before_replace == row.delete_first
-    keys = [k for call in p.calls for k in call]
+    keys = [k for call in wire_calls(p) for k in call]
     for prefix in row.sends:
         assert any(k.startswith(prefix) for k in keys), (prefix, keys)
     for prefix in row.never_sends:
         assert not any(k.startswith(prefix) for k in keys), (prefix, keys)
     if row.reason:
         assert any(row.reason in r for r in p.reasons), p.reasons
-    for call in p.calls:
+    for call in wire_calls(p):
         assert call["UpdateType"] in ("IncrementalUpdate", "RenewUpdate") and len(call) > 1
     assert "pw-one" not in repr(p.reasons) and "pw-two" not in repr(p.reasons)
 
 
 def test_credential_and_container_split_into_two_calls() -> None:
     p = run(next(r for r in ROWS if r.name == "credential and container"))
-    first, second = p.calls
+    first, second = wire_calls(p)
     assert first["UpdateType"] == "RenewUpdate" and set(first) == {
         "UpdateType",
         "ImageRegistryCredential.1.Server",
@@ -436,7 +437,7 @@ def test_peer_mistake_unchanged_init_containers_are_never_sent() -> None:
         if row.action == "update" and not row.name.startswith(
             ("add an init", "add the first", "change an init", "remove one of two init")
         ):
-            keys = [k for call in run(row).calls for k in call]
+            keys = [k for call in wire_calls(run(row)) for k in call]
             assert not any(k.startswith("InitContainer.") for k in keys), row.name
 
 

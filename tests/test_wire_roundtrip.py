@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from strategies import specs
 
 from eci_provider.cloud import wire
+from eci_provider.planning.canonical import plan_of
+from eci_provider.planning.planner import seal
 from eci_provider.spec.model import ContainerGroupSpec
 
 
@@ -44,7 +46,10 @@ def test_update_params_decode_to_the_same_fields(spec: ContainerGroupSpec) -> No
         value = getattr(spec, name)
         if value is None:
             continue
-        decoded = wire.decode_update_params(wire.param_value(spec, name))
+        fp = plan_of(ContainerGroupSpec, name)
+        params, _ = wire.encode_update("RenewUpdate", {name: seal(value, fp, name, frozenset())})
+        del params["UpdateType"]
+        decoded = wire.decode_update_params(params)
         assert set(decoded) == {name}
         if name in ("tags", "dns_config", "restart_policy", "cpu", "memory", "image_registry_credentials"):
             assert decoded[name] == value

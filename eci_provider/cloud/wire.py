@@ -25,6 +25,7 @@ from ..spec import rules
 from ..spec.model import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
 from ..spec.problems import describe
 from ..spec.rules import Inline
+from ..spec.secret import Secret, sealed_values
 
 Mode = Literal["create", "update"]
 
@@ -32,13 +33,14 @@ __all__ = [
     "Observed",
     "WireError",
     "decode_update_params",
+    "encode_update",
     "from_describe",
     "from_flat",
     "observe",
     "overlay",
-    "param_value",
     "to_create_params",
     "to_describe",
+    "typed_secrets",
     "unflatten",
     "visible",
 ]
@@ -130,15 +132,60 @@ def to_create_params(spec: ContainerGroupSpec, region_id: str) -> dict[str, str]
     return params
 
 
-def param_value(spec: ContainerGroupSpec, field_name: str) -> dict[str, str]:
-    """One top-level field, complete, as flattened UpdateContainerGroup parameters."""
-    rule = rules.rule_of(ContainerGroupSpec, field_name)
-    if rule.update_name is None:
-        raise ValueError(f"{field_name} is create-only; UpdateContainerGroup cannot carry it")
-    value = getattr(spec, field_name)
-    if value is None:
-        return {}
-    return flatten({rule.update_name: _api_value(value, "update")})
+def typed_secrets(spec: BaseModel) -> list[str]:
+    """Every value of ``spec`` that is secret by type (``SecretStr``: passwords, config files)."""
+    out: list[str] = []
+    for name in type(spec).model_fields:
+        _collect_secret_str(getattr(spec, name), out)
+    return out
+
+
+def _collect_secret_str(value: Any, out: list[str]) -> None:
+    if isinstance(value, SecretStr):
+        out.append(value.get_secret_value())
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _collect_secret_str(getattr(value, name), out)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _collect_secret_str(v, out)
+
+
+def encode_update(update_type: str, fields: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """The flattened UpdateContainerGroup parameters of one call, and every secret value in them.
+
+    ``fields`` are top-level spec fields by name, as plain data with secret leaves sealed (a
+    planner ``UpdateCall``).  This is where they are unsealed: the parameters go straight to the
+    signer, and the secret values to the client, which scrubs them from any error text.
+    """
+    sensitive: list[str] = []
+    tree: dict[str, Any] = {}
+    for name, value in fields.items():
+        rule = rules.rule_of(ContainerGroupSpec, name)
+        if rule.update_name is None:
+            raise ValueError(f"{name} is create-only; UpdateContainerGroup cannot carry it")
+        model = rules.model_of(ContainerGroupSpec.model_fields[name].annotation)
+        tree[rule.update_name] = _data_to_api(value, model, sensitive)
+    return {"UpdateType": update_type, **flatten(tree)}, sensitive
+
+
+def _data_to_api(value: Any, model: type[BaseModel] | None, sensitive: list[str]) -> Any:
+    """Plain spec data (field names, sealed secrets) → an API tree in the Update spelling."""
+    if isinstance(value, Secret):
+        revealed_value = value.reveal()
+        sensitive.extend(sealed_values(value))
+        return _data_to_api(revealed_value, model, sensitive)
+    if isinstance(value, Mapping) and model is not None:
+        return {
+            key: _data_to_api(value[name], rules.model_of(model.model_fields[name].annotation), sensitive)
+            for name, key in _api_fields(model, "update")
+            if value.get(name) is not None
+        }
+    if isinstance(value, Mapping):  # tags: the API's list of {Key, Value}
+        return [{"Key": k, "Value": _data_to_api(v, None, sensitive)} for k, v in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [_data_to_api(v, model, sensitive) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------------------

@@ -23,21 +23,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from deepdiff import DeepDiff
+from pydantic import BaseModel, SecretStr
 
-from ..cloud import wire
 from ..spec import sources
-from ..spec.model import ContainerGroupSpec
+from ..spec.model import ContainerGroupSpec, revealed
 from ..spec.rules import ListMode, Restart, Rule
+from ..spec.secret import Secret
+from ..spec.status import REPLACE_STATUSES, TERMINAL_STATUSES, UPDATABLE_STATUSES
 from . import canonical as C
 from .redaction import key_paths
 
 __all__ = [
-    "TERMINAL_STATUSES",
-    "UPDATABLE_STATUSES",
     "Applied",
     "Change",
     "Explanation",
     "Plan",
+    "UpdateCall",
     "applied_record",
     "inputs_plan",
     "pinned",
@@ -51,15 +52,6 @@ applied_record = C.applied_record
 Action = Literal["create", "noop", "update", "replace"]
 UpdateType = Literal["RenewUpdate", "IncrementalUpdate"]
 RestartScope = Literal["instance", "containers", "none"]
-
-#: Only these states accept UpdateContainerGroup (UpdateContainerGroup API reference).
-UPDATABLE_STATUSES = frozenset({"Pending", "Running"})
-#: Terminal states (DescribeContainerGroups API reference). A finished instance stays finished; a
-#: changed spec needs a new one (docs/update-rules.md, interpretation "finished-instance").
-TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Expired"})
-#: An instance that failed to be created, or is being deleted, is recreated (docs/update-rules.md,
-#: interpretation "unusable-instance").
-REPLACE_STATUSES = frozenset({"ScheduleFailed", "Terminating"})
 
 
 @dataclass(frozen=True)
@@ -81,9 +73,17 @@ class Change:
     #: The desired value behind a write-only digest, shown when it is not secret.
     new_plain: Any = None
 
+    def __post_init__(self) -> None:
+        """A secret change keeps its values sealed, so that ``repr`` and ``asdict`` show none."""
+        if self.secret:
+            for name in ("old", "new", "new_plain"):
+                value = getattr(self, name)
+                if value is not None and not isinstance(value, Secret):
+                    object.__setattr__(self, name, Secret(value))
+
     def show(self, value: Any, limit: int | None = 80) -> str:
         """``value`` for display, masked when secret; cut at ``limit`` characters (None: whole)."""
-        if value is self.new and isinstance(value, C.Digest) and self.new_plain is not None:
+        if value is self.new and isinstance(_raw(value), C.Digest) and self.new_plain is not None:
             return _show(self.new_plain, self.secret, limit)
         return _show(value, self.secret, limit)
 
@@ -104,7 +104,7 @@ class Change:
             "new": new,
             "create_only": self.create_only,
             "secret": self.secret,
-            "write_only": self.rule.write_only or isinstance(self.old, C.Digest) or isinstance(self.new, C.Digest),
+            "write_only": self.rule.write_only or any(isinstance(_raw(v), C.Digest) for v in (self.old, self.new)),
             "text": _describe(self),
         }
 
@@ -127,6 +127,25 @@ class Explanation:
 
 
 @dataclass(frozen=True)
+class UpdateCall:
+    """One UpdateContainerGroup call: its UpdateType and the top-level fields it sends.
+
+    Each field is given by its spec name, complete, as plain data (what ``revealed`` gives),
+    with every secret leaf (typed, like a registry password, or marked by the program) sealed in
+    a :class:`~eci_provider.spec.secret.Secret`.  Encoding to wire parameters happens when the
+    call is sent (``eci_provider.cloud.wire.encode_update``), which is the only place that
+    unseals them; a plan can therefore be printed, logged or ``asdict``-ed safely.
+    """
+
+    update_type: UpdateType
+    fields: Mapping[str, Any]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.fields)
+
+
+@dataclass(frozen=True)
 class Plan:
     """What reconciling one container group will do, and why."""
 
@@ -137,7 +156,7 @@ class Plan:
     replace_fields: tuple[str, ...] = ()
     delete_before_replace: bool = False
     explained: tuple[Explanation, ...] = ()
-    calls: tuple[dict[str, str], ...] = ()
+    calls: tuple[UpdateCall, ...] = ()
     #: Containers an update adds (they start) or removes (they stop); not restarts.
     started_containers: tuple[str, ...] = ()
     stopped_containers: tuple[str, ...] = ()
@@ -187,8 +206,8 @@ class Plan:
         return ": ".join(parts[:1]) + (": " + "; ".join(parts[1:]) if parts[1:] else "")
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-friendly form (secrets already masked in ``reasons``; calls are not included
-        because they carry write-only values such as registry passwords)."""
+        """A JSON-friendly form (secrets already masked in ``reasons``; calls are counted, not
+        included, because they carry write-only values such as registry passwords)."""
         return {
             "action": self.action,
             "update_type": self.update_type,
@@ -282,7 +301,7 @@ def plan(
             if c.path not in replace_paths and not _under_any(c.path, replace_paths)
         ]
         return _replace(desired, replace_paths, changes, reasons, notes)
-    return _update(desired, current, dc, cc, changes, notes, status)
+    return _update(desired, current, dc, cc, changes, notes, status, secret_set)
 
 
 def _require_spec(name: str, value: object) -> None:
@@ -423,7 +442,7 @@ def _keys(d: Mapping[str, Any], c: Mapping[str, Any], model: type) -> list[str]:
 
 
 def _with_plain(change: Change, plain: Mapping[str, Any]) -> Change:
-    if isinstance(change.new, C.Digest) and change.path in plain:
+    if isinstance(_raw(change.new), C.Digest) and change.path in plain:
         return replace(change, new_plain=plain[change.path])
     return change
 
@@ -471,10 +490,10 @@ def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any])
                 )
             )
             continue
-        if c.kind == "added" and c.whole and isinstance(c.new, Mapping):
+        if c.kind == "added" and c.whole and isinstance(_raw(c.new), Mapping):
             fp = C.plan_of(ContainerGroupSpec, c.field)
             if fp.kind == "keyed" and fp.child is not None:
-                bad = list(C.create_only_paths(c.new, fp.child, c.path))
+                bad = list(C.create_only_paths(_raw(c.new), fp.child, c.path))
                 if bad:
                     paths.extend(bad)
                     reasons.append(
@@ -551,6 +570,7 @@ def _update(
     changes: list[Change],
     notes: list[str],
     status: str | None,
+    secret_paths: frozenset[str] = frozenset(),
 ) -> Plan:
     by_field: dict[str, list[Change]] = {}
     for c in changes:
@@ -573,17 +593,15 @@ def _update(
     else:
         groups = [fields]
 
-    calls: list[dict[str, str]] = []
+    calls: list[UpdateCall] = []
     types: list[UpdateType] = []
     instance_restart_by: list[str] = []
     for group in groups:
         renew = any(c.field in group for c in renew_because)
         utype: UpdateType = "RenewUpdate" if renew else "IncrementalUpdate"
         types.append(utype)
-        params: dict[str, str] = {"UpdateType": utype}
-        for f in _with_partners(group, rules_, desired):
-            params.update(_params(desired, f))
-        calls.append(params)
+        sent = {f: _call_field(desired, f, secret_paths) for f in _with_partners(group, rules_, desired)}
+        calls.append(UpdateCall(utype, sent))
         for f in group:
             r = rules_[f]
             if r.restarts is Restart.INSTANCE:
@@ -705,13 +723,46 @@ def _count(value: Any) -> int | None:
     return None
 
 
-def _params(desired: ContainerGroupSpec, name: str) -> dict[str, str]:
-    rule = C.plan_of(ContainerGroupSpec, name).rule
-    if getattr(desired, name) is None:
+def _call_field(desired: ContainerGroupSpec, name: str, secret_paths: frozenset[str]) -> Any:
+    """Field ``name`` of ``desired`` as a call sends it: complete, secrets sealed."""
+    fp = C.plan_of(ContainerGroupSpec, name)
+    value = getattr(desired, name)
+    if value is None:
         # Only scalars get here: lists and structs going to none are replacements.
-        assert rule.doc_default is not None, name
-        return {rule.update_name or rule.api: wire._scalar(rule.doc_default)}
-    return wire.param_value(desired, name)
+        assert fp.rule.doc_default is not None, name
+        value = fp.rule.doc_default
+    return seal(value, fp, name, secret_paths)
+
+
+def seal(value: Any, fp: C.FieldPlan, path: str, marked: frozenset[str]) -> Any:
+    """``value`` (field ``fp`` at key path ``path``) as plain data with each secret leaf sealed:
+    a ``SecretStr`` (secret by type), or a value at a path the program marked secret."""
+    if path in marked:
+        return Secret(revealed(value))
+    if isinstance(value, SecretStr):
+        return Secret(value.get_secret_value())
+    if fp.kind == "model" and isinstance(value, BaseModel):
+        return _seal_model(value, path, marked)
+    if fp.kind in ("keyed", "models") and isinstance(value, list):
+        return [
+            _seal_model(item, f"{path}[{C.item_key(item, fp) if fp.kind == 'keyed' else i}]", marked)
+            for i, item in enumerate(value)
+        ]
+    if fp.kind == "tags" and isinstance(value, dict):
+        return {k: Secret(v) if f"{path}[{k}]" in marked else v for k, v in value.items()}
+    if fp.kind == "scalars" and isinstance(value, list):
+        return [Secret(revealed(v)) if f"{path}[{i}]" in marked else revealed(v) for i, v in enumerate(value)]
+    return revealed(value)
+
+
+def _seal_model(model: BaseModel, path: str, marked: frozenset[str]) -> Any:
+    if path in marked:
+        return Secret(revealed(model))
+    return {
+        fp.name: seal(v, fp, f"{path}.{fp.name}", marked)
+        for fp in C.plans(type(model))
+        if (v := getattr(model, fp.name)) is not None
+    }
 
 
 def _container_effects(
@@ -781,21 +832,26 @@ def _absent(c: Change) -> str:
     return "(unset)"
 
 
+def _raw(value: Any) -> Any:
+    """A change's value for the planner's own reasoning (a secret one is sealed)."""
+    return value.reveal() if isinstance(value, Secret) else value
+
+
 def _whole_item(c: Change) -> bool:
     """Whether the change adds or removes a whole item or struct (not one value of a field)."""
-    return c.whole or c.path.endswith("]") or isinstance(c.new if c.kind == "added" else c.old, Mapping)
+    return c.whole or c.path.endswith("]") or isinstance(_raw(c.new if c.kind == "added" else c.old), Mapping)
 
 
 def _sides(c: Change) -> tuple[str | None, str | None]:
     """The old and new values as display strings; ``None`` for the side of an item that does
     not exist (added or removed whole)."""
     item = _whole_item(c)
-    write_only = isinstance(c.old, C.Digest) or isinstance(c.new, C.Digest)
+    write_only = isinstance(_raw(c.old), C.Digest) or isinstance(_raw(c.new), C.Digest)
     if c.kind == "added":
-        hidden = isinstance(c.new, C.Digest) and c.new_plain is None
+        hidden = isinstance(_raw(c.new), C.Digest) and c.new_plain is None
         return (None if item else _absent(c)), ("(write-only)" if hidden else c.show(c.new, None))
     if c.kind == "removed":
-        old = "(write-only)" if isinstance(c.old, C.Digest) else c.show(c.old, None)
+        old = "(write-only)" if isinstance(_raw(c.old), C.Digest) else c.show(c.old, None)
         return old, (None if item else _absent(c))
     if write_only:
         new = c.show(c.new, None) if c.new_plain is not None or c.secret else "(changed)"
@@ -808,23 +864,23 @@ def _describe(c: Change) -> str:
     if c.kind == "added":
         if item:
             return f"{c.path}: added" + (
-                "" if c.secret or isinstance(c.new, (Mapping, C.Digest)) else f" ({c.show(c.new)})"
+                "" if c.secret or isinstance(_raw(c.new), (Mapping, C.Digest)) else f" ({c.show(c.new)})"
             )
         return f"{c.path}: {_absent(c)} → {c.show(c.new)}"
     if c.kind == "removed":
         if item:
             return f"{c.path}: removed" + (
-                "" if c.secret or isinstance(c.old, (Mapping, C.Digest)) else f" (was {c.show(c.old)})"
+                "" if c.secret or isinstance(_raw(c.old), (Mapping, C.Digest)) else f" (was {c.show(c.old)})"
             )
         return f"{c.path}: {c.show(c.old)} → {_absent(c)}"
     if c.kind == "order":
         return f"{c.path[: -len(C.ORDER)]}: order {c.show(c.old)} → {c.show(c.new)}"
-    if isinstance(c.old, C.Digest) or isinstance(c.new, C.Digest):
+    if isinstance(_raw(c.old), C.Digest) or isinstance(_raw(c.new), C.Digest):
         if c.secret or c.new_plain is None:
             return f"{c.path}: changed (write-only; differs from what was last applied)"
         return f"{c.path}: (write-only, last applied value differs) → {c.show(c.new)}"
     base = f"{c.path}: {c.show(c.old)} → {c.show(c.new)}"
-    if isinstance(c.old, tuple) and isinstance(c.new, tuple) and not c.secret:
+    if isinstance(_raw(c.old), tuple) and isinstance(_raw(c.new), tuple) and not c.secret:
         detail = _explain_list(c.old, c.new)
         if detail:
             base += f" ({detail})"

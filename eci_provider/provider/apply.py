@@ -24,19 +24,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..cloud import wire
-from ..cloud.client import EciClient, new_client_token
+from ..cloud.client import new_client_token
 from ..cloud.errors import GroupFailed, ServerError, TransportError
-from ..planning.planner import Applied, Plan, plan
+from ..cloud.waiters import Waiter
+from ..planning.planner import Applied, Plan, UpdateCall, plan
 from ..spec.model import RESERVED_TAG_PREFIX, ContainerGroupSpec, revealed
+from ..spec.status import LIVE_STATUSES
 
 log = logging.getLogger("eci_provider.provider.apply")
 
 OWNER_TAG = RESERVED_TAG_PREFIX + "owner"
-LIVE_STATUSES = frozenset({"Scheduling", "Pending", "Running", "Updating", "Restarting"})
 
 
 def owner_value(identity: str) -> str:
@@ -63,11 +64,19 @@ class Created:
     adopted: bool
 
 
-def create(client: EciClient, spec: ContainerGroupSpec, identity: str, *, timeout: float = 1200.0) -> Created:
+def create(
+    waiter: Waiter,
+    spec: ContainerGroupSpec,
+    identity: str,
+    *,
+    timeout: float = 1200.0,
+    sensitive: Sequence[str] = (),
+) -> Created:
     """Adopt a matching group this identity already owns, or create one; wait until it runs.
 
     ``spec`` must already carry the ownership tag (:func:`with_owner`).
     """
+    client = waiter.client
     owned = client.describe_container_groups(tags={OWNER_TAG: owner_value(identity)}, with_event=False)
     for group in owned:
         obs = wire.observe(group)
@@ -75,18 +84,18 @@ def create(client: EciClient, spec: ContainerGroupSpec, identity: str, *, timeou
             log.info(
                 "adopting %s (%s), left behind by an earlier create of %s", obs.container_group_id, obs.status, identity
             )
-            return Created(_wait_created(client, obs.container_group_id, spec, timeout), adopted=True)
+            return Created(_wait_created(waiter, obs.container_group_id, spec, timeout), adopted=True)
     key = _unresolved.key(identity, spec)
     token = _unresolved.token_for(key)
     try:
-        group_id = client.create_container_group(spec, client_token=token)
+        group_id = client.create_container_group(spec, client_token=token, sensitive=sensitive)
     except (TransportError, ServerError):
         raise  # the outcome is unknown: the next attempt of this create sends the same token
     except BaseException:
         _unresolved.resolve(key)
         raise
     _unresolved.resolve(key)
-    return Created(_wait_created(client, group_id, spec, timeout), adopted=False)
+    return Created(_wait_created(waiter, group_id, spec, timeout), adopted=False)
 
 
 class _UnresolvedCreates:
@@ -121,27 +130,27 @@ class _UnresolvedCreates:
 _unresolved = _UnresolvedCreates()
 
 
-def _wait_created(client: EciClient, group_id: str, spec: ContainerGroupSpec, timeout: float) -> wire.Observed:
+def _wait_created(waiter: Waiter, group_id: str, spec: ContainerGroupSpec, timeout: float) -> wire.Observed:
     try:
-        return client.wait_created(group_id, timeout=timeout, run_to_completion=run_to_completion(spec))
+        return waiter.wait_created(group_id, timeout=timeout, run_to_completion=run_to_completion(spec))
     except GroupFailed:
         # A group that failed to start is of no use; delete it so that no orphan remains.
         try:
-            delete(client, group_id, timeout=min(timeout, 300.0))
+            delete(waiter, group_id, timeout=min(timeout, 300.0))
         except Exception as e:  # the original failure is what the user needs to see
             log.warning("could not delete failed group %s: %s", group_id, e)
         raise
 
 
 def update(
-    client: EciClient,
+    waiter: Waiter,
     group_id: str,
     the_plan: Plan,
     desired: ContainerGroupSpec,
     applied: Applied,
     *,
     timeout: float = 1200.0,
-    on_call: Callable[[int, dict[str, str]], None] | None = None,
+    on_call: Callable[[int, UpdateCall], None] | None = None,
 ) -> wire.Observed:
     """Send the plan's calls in order; before each, wait for Pending/Running; after each, wait
     until it took effect and the group runs again.  ``applied`` records the desired spec."""
@@ -155,12 +164,12 @@ def update(
     for i, call in enumerate(the_plan.calls):
         if on_call:
             on_call(i, call)
-        client.update_when_ready(group_id, call, timeout=timeout)
+        waiter.update_when_ready(group_id, call.update_type, call.fields, timeout=timeout)
         last = i == len(the_plan.calls) - 1
         # Only the last call can be checked against the read-back spec.  An earlier one (a
         # credential change sent alone) changes nothing Describe shows; returning at the first
         # Running is safe because the next call waits out IncorrectStatus if it is still applying.
-        obs = client.wait_updated(
+        obs = waiter.wait_updated(
             group_id,
             effect=took_effect if last else (lambda _obs: True),
             timeout=timeout,
@@ -170,6 +179,6 @@ def update(
     return obs
 
 
-def delete(client: EciClient, group_id: str, *, timeout: float = 600.0) -> bool:
+def delete(waiter: Waiter, group_id: str, *, timeout: float = 600.0) -> bool:
     """Delete and wait until the group is gone; False when it was already gone."""
-    return client.delete_and_wait(group_id, timeout=timeout)
+    return waiter.delete_and_wait(group_id, timeout=timeout)

@@ -32,12 +32,10 @@ from __future__ import annotations
 
 import base64
 import difflib
-import os
 import secrets as _secrets
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -56,9 +54,9 @@ from pydantic import BaseModel, ValidationError
 from typing_extensions import Unpack
 
 from ..cloud import wire
-from ..cloud.client import EciClient, RetryPolicy
-from ..cloud.credentials import Credentials
+from ..cloud.client import EciClient
 from ..cloud.errors import NotFoundError
+from ..cloud.waiters import Waiter
 from ..planning import canonical as _canonical
 from ..planning import redaction as _redaction
 from ..planning.planner import Applied, Plan, applied_record, inputs_plan, pinned, plan, region_move
@@ -68,6 +66,7 @@ from ..spec.args import ContainerGroupArgs
 from ..spec.model import ContainerGroupSpec, revealed
 from ..spec.problems import flatten_errors
 from . import apply
+from .settings import Settings, connect
 
 __all__ = ["ContainerGroup", "ContainerGroupProvider"]
 
@@ -103,7 +102,6 @@ SPEC_FIELDS = tuple(ContainerGroupSpec.model_fields)
 
 _SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_sig_key
 _SECRET = "1b47061264138c4ac30d75fd1eb44270"  # pulumi.runtime.rpc._special_secret_sig
-_EMBEDDED_DEFAULT_KEY = ("testid", "testsecret")  # what the embedded emulator accepts by default
 
 
 def _secret(value: Any) -> dict[str, Any]:
@@ -116,32 +114,6 @@ def _secret(value: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Settings:
-    region: str
-    endpoint: str | None
-    credentials: Credentials
-    #: ``eci:retryMaxAttempts``: attempts per API call under throttling, 5xx or lost answers.
-    retry_max_attempts: int = 10
-    #: ``eci:timeoutSeconds``: how long a create, update or delete may wait for its effect.
-    timeout: float = 1200.0
-
-    @classmethod
-    def from_config(cls, get: Any) -> Settings:
-        """``eci:*`` stack config first, then the standard environment variables."""
-        region = get("eci:region") or os.environ.get("ALIBABA_CLOUD_REGION_ID")
-        if not region:
-            raise ValueError("no region: set eci:region in the stack config (or ALIBABA_CLOUD_REGION_ID)")
-        endpoint = get("eci:endpoint") or os.environ.get("ECI_ENDPOINT") or None
-        ak, sk = get("eci:accessKeyId"), get("eci:accessKeySecret")
-        token = get("eci:securityToken")
-        if endpoint and endpoint.startswith("embedded:") and not (ak or os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")):
-            ak, sk = _EMBEDDED_DEFAULT_KEY  # the local emulator's key pair; there is no cloud account to protect
-        attempts = int(get("eci:retryMaxAttempts") or cls.retry_max_attempts)
-        timeout = float(get("eci:timeoutSeconds") or cls.timeout)
-        return cls(region, endpoint, Credentials.resolve(ak, sk, token), attempts, timeout)
-
-
 class _Runtime:
     """Settings and the shared client of this provider process (never pickled)."""
 
@@ -149,7 +121,7 @@ class _Runtime:
         self._lock = threading.Lock()
         self._config: dict[str, Any] = {}
         self._settings: Settings | None = None
-        self._client: EciClient | None = None
+        self._waiter: Waiter | None = None
 
     def configure(self, config: Mapping[str, Any]) -> None:
         """Take the stack config.  The SDK configures each distinct pickled provider of a process
@@ -161,7 +133,7 @@ class _Runtime:
                 return
             self._config = dict(config)
             self._settings = None
-            self._client = None
+            self._waiter = None
 
     @property
     def settings(self) -> Settings:
@@ -171,17 +143,16 @@ class _Runtime:
             return self._settings
 
     @property
-    def client(self) -> EciClient:
+    def waiter(self) -> Waiter:
         settings = self.settings
         with self._lock:
-            if self._client is None:
-                self._client = EciClient(
-                    settings.region,
-                    endpoint=settings.endpoint,
-                    credentials=settings.credentials,
-                    retry=RetryPolicy(max_attempts=settings.retry_max_attempts),
-                )
-            return self._client
+            if self._waiter is None:
+                self._waiter = connect(settings)
+            return self._waiter
+
+    @property
+    def client(self) -> EciClient:
+        return self.waiter.client
 
 
 _runtime = _Runtime()
@@ -462,7 +433,7 @@ class ContainerGroupProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         desired = desired_spec(props)
         identity = props.get(IDENTITY) or f"unnamed/{desired.name}"
-        created = apply.create(_runtime.client, desired, identity, timeout=_runtime.settings.timeout)
+        created = apply.create(_runtime.waiter, desired, identity, timeout=_runtime.settings.timeout)
         obs = created.observed
         if created.adopted:
             _log(f"{identity}: adopted {obs.container_group_id}, left behind by an earlier attempt")
@@ -476,11 +447,11 @@ class ContainerGroupProvider(ResourceProvider):
         secret_paths = key_paths(desired, news.get(SECRET_PATHS) or [])
         p = self._plan(olds, desired, secret_paths)
         applied = applied_record(desired, olds.get("applied_salt") or _secrets.token_hex(8))
-        client = _runtime.client
+        waiter = _runtime.waiter
         if p.action == "update":
-            obs = apply.update(client, id_, p, desired, applied, timeout=_runtime.settings.timeout)
+            obs = apply.update(waiter, id_, p, desired, applied, timeout=_runtime.settings.timeout)
         elif p.action == "noop":
-            found = client.observe(id_)
+            found = waiter.observe(id_)
             if found is None:
                 raise NotFoundError("NotFound", f"{id_} no longer exists; run `pulumi refresh`")
             obs = found
@@ -526,7 +497,7 @@ class ContainerGroupProvider(ResourceProvider):
 
     # -- delete ---------------------------------------------------------------------------
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        apply.delete(_runtime.client, id_, timeout=_runtime.settings.timeout)
+        apply.delete(_runtime.waiter, id_, timeout=_runtime.settings.timeout)
 
 
 # --------------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ copy is stale, so the documentation cannot contradict the code (the peer resourc
 
 from __future__ import annotations
 
-from ..planning.planner import REPLACE_STATUSES, TERMINAL_STATUSES, UPDATABLE_STATUSES
 from . import rules, sources
 from .model import RESERVED_TAG_PREFIX, ContainerGroupSpec
 from .rules import FieldInfo, ListMode, Restart, Rule
+from .status import REPLACE_STATUSES, TERMINAL_STATUSES, UPDATABLE_STATUSES
 
 
 def _restarts(top: Rule, info: FieldInfo) -> str:
