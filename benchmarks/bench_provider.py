@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from engine import Engine, State, register, secret
 
 from eci_provider.emulator import EmulatorConfig, serve
-from eci_provider.provider.dynamic import ContainerGroup, provider_size
+from eci_provider.provider import ContainerGroup, provider_size
 
 ARGS: dict[str, Any] = {
     "tags": {"bench": "provider"},

@@ -20,7 +20,7 @@ import os
 
 import pulumi
 
-from eci_provider.provider.dynamic import ContainerGroup
+from eci_provider.provider import ContainerGroup
 
 config = pulumi.Config()
 stack = pulumi.get_stack()

@@ -1,6 +1,6 @@
 """A stack written by an earlier version keeps working: refresh, update and destroy.
 
-Every resource's state holds a pickled provider (``eci_provider.provider.dynamic.ContainerGroupProvider``,
+Every resource's state holds a pickled provider (``eci_provider.provider.ContainerGroupProvider``,
 by reference) and outputs in the shape that version wrote.  The engine unpickles the provider of
 the *old* state for Read, Diff and Delete, so both the import path and the reading of that shape
 must survive any refactoring.  tests/data/state-v1 was exported through the real engine; see its

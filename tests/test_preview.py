@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from previews import DATA, README_BEGIN, README_END, SECRETS, TOKEN, build_all, readme_excerpt
 
 from eci_provider.cli import build_parser, main
+from eci_provider.provider.state import read_check
 from eci_provider.review import markdown as md
 from eci_provider.review.replan import UNKNOWN
 from eci_provider.review.report import FAIL_ON, PreviewError, Report, analyse, gate, render_json, render_markdown
@@ -72,14 +73,19 @@ def test_golden_documents_are_what_the_provider_produces_today() -> None:
 
 @pytest.mark.parametrize("name", ["cache", "db", "conf"])
 def test_a_replacement_is_reported_as_one_although_check_ran_as_for_a_create(name: str) -> None:
-    """The engine checks a replacement's inputs a second time against no previous inputs, so the
-    plan check publishes for it says "create"; the report plans the inputs itself and says
-    replace, as the provider's diff decided."""
-    doc = load("mixed")
+    """The engine checks a replacement's inputs a second time against no previous inputs (as for
+    a create).  Version 0.1.0 then published "create" as the plan; the report plans the inputs
+    itself and says replace, as the provider's diff decided.  Today's provider remembers the plan
+    it made with the previous inputs, so ``planned_change`` in ``pulumi preview --diff`` says
+    replace too."""
+    doc = load("mixed-v1")
     step = next(s for s in doc["steps"] if s["urn"].endswith(f"::{name}"))
     assert step["newState"]["inputs"]["__plan"]["action"] == "create"
     g = groups(analyse(_written_before_views(doc, name, ("observed", "observed_redacted"))))[name]
     assert g.impact == "replace" and g.plan_summary is not None and g.plan_summary.startswith("replace")
+    step = next(s for s in load("mixed")["steps"] if s["urn"].endswith(f"::{name}"))
+    assert step["newState"]["inputs"]["planned_change"].startswith("replace")
+    assert read_check(step["newState"]["inputs"]).plan["action"] == "replace"
 
 
 # -- what the mixed preview says -------------------------------------------------------------
@@ -254,15 +260,27 @@ def test_refresh_steps_of_a_real_preview_do_not_change_the_report() -> None:
 # -- degraded inputs -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["api", "conf", "shop-creds"])
+def test_views_of_the_previous_inputs_stand_in_for_the_applied_side() -> None:
+    """The outputs lack views, the previous inputs have them: what was applied is still known
+    (the inputs of the last update are what it applied), and the credential's write-only change
+    is planned from the group as observed."""
+    doc = load("mixed-v1")
+    step = next(s for s in doc["steps"] if s["urn"].endswith("::shop-creds"))
+    for key in ("__redacted", "observed_redacted"):
+        step["oldState"]["outputs"].pop(key, None)
+    creds = groups(analyse(doc))["shop-creds"]
+    assert creds.basis == "replanned" and creds.plan_summary == "update (RenewUpdate): restarts nothing"
+
+
+@pytest.mark.parametrize("name", ["api", "conf"])
 def test_without_views_the_check_plan_is_used_and_said(name: str) -> None:
     """State written before the provider published redacted views: the plan check made stands
     in, says so, and still classifies the change like the provider (write-only fields too)."""
-    doc = load("mixed")
+    doc = load("mixed-v1")
     step = next(s for s in doc["steps"] if s["urn"].endswith(f"::{name}"))
     for key in ("__redacted", "observed_redacted"):
         step["oldState"]["outputs"].pop(key, None)
-    before, after = groups(analyse(load("mixed")))[name], groups(analyse(doc))[name]
+    before, after = groups(analyse(load("mixed-v1")))[name], groups(analyse(doc))[name]
     assert after.basis == "check" and after.impact == before.impact and after.plan_summary == before.plan_summary
     assert [r.path for r in after.rows] == [r.path for r in before.rows]
     assert any("hold secrets the preview does not show" in n and "drift cannot be shown" in n for n in after.notes)
@@ -291,7 +309,7 @@ def test_a_state_without_views_is_planned_from_its_inputs() -> None:
     """A state written by an older provider version (no observed copy, no views, no plan from
     check) with every input known: the report plans previous inputs → new inputs, as check
     does, gives the real decision and says that drift cannot be shown; nothing is "unknown"."""
-    doc = _written_before_views(load("mixed"), "shop-web", _PROVIDER_VIEWS + _PROVIDER_PLANS)
+    doc = _written_before_views(load("mixed-v1"), "shop-web", _PROVIDER_VIEWS + _PROVIDER_PLANS)
     report = analyse(doc)
     web = groups(report)["shop-web"]
     assert (web.impact, web.update_type, web.restarted, web.basis) == (
@@ -311,7 +329,7 @@ def test_a_state_without_views_is_planned_from_its_inputs() -> None:
 def test_the_inputs_plan_is_the_one_the_provider_check_made(name: str) -> None:
     """Without an observed copy, the report's plan from the inputs is, word for word, the plan
     the provider's own check put into ``__plan`` (the same function made both)."""
-    doc = load("mixed")
+    doc = load("mixed-v1")
     step = next(s for s in doc["steps"] if s["urn"].endswith(f"::{name}"))
     checked = step["newState"]["inputs"]["__plan"]
     g = groups(analyse(_written_before_views(doc, name, ("observed", "observed_redacted"))))[name]
@@ -330,7 +348,7 @@ def test_a_hidden_secret_without_any_plan_is_not_called_unknown(name: str, field
     """Secrets the preview hides, no views and no plan from check: the group cannot be analysed,
     and the report says exactly that (with Pulumi's own operation), not that something is
     known only during pulumi up."""
-    report = analyse(_written_before_views(load("mixed"), name, _PROVIDER_VIEWS + _PROVIDER_PLANS))
+    report = analyse(_written_before_views(load("mixed-v1"), name, _PROVIDER_VIEWS + _PROVIDER_PLANS))
     g = groups(report)[name]
     assert (g.impact, g.basis) == (impact, "unanalysed")
     assert any(field in r and "secrets the preview does not show" in r for r in g.reasons), g.reasons
@@ -341,7 +359,7 @@ def test_a_hidden_secret_without_any_plan_is_not_called_unknown(name: str, field
 
 
 def test_an_unknown_input_is_still_unknown_without_views() -> None:
-    report = analyse(_written_before_views(load("mixed"), "rollout", _PROVIDER_VIEWS + _PROVIDER_PLANS))
+    report = analyse(_written_before_views(load("mixed-v1"), "rollout", _PROVIDER_VIEWS + _PROVIDER_PLANS))
     rollout = groups(report)["rollout"]
     assert (rollout.impact, rollout.basis) == ("unknown", "unknown")
     assert rollout.reasons[0] == "known only during pulumi up: containers[0].image (by position)"
@@ -497,7 +515,7 @@ def test_objects_where_the_redacted_views_hold_values_never_crash() -> None:
     """Found by the fuzz below: an object where a view holds a value (a marker, a string) made
     the marker test raise TypeError (a dict is not hashable).  Every view node of every step
     gets an object and a list in turn."""
-    base = load("mixed")
+    base = load("mixed-v1")
     views = ("__redacted", "observed_redacted")
     targets = [
         (i, p)

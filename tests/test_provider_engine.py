@@ -19,7 +19,8 @@ import pytest
 from engine import Engine, State, plain_text, register, secret, strip_secrets
 
 from eci_provider.emulator import EmulatorConfig, serve
-from eci_provider.provider.dynamic import ContainerGroup, provider_size
+from eci_provider.provider import ContainerGroup, provider_size
+from eci_provider.provider.state import read_check
 
 PASSWORD = "registry-PASSWORD-1"
 DB_PASS = "db-SECRET-value"
@@ -195,7 +196,8 @@ def test_finished_jobs_and_the_preview_fields(engine: Engine, server: Any) -> No
     inputs = program_inputs("job", args)
     checked, _ = engine.check("job", {}, inputs)
     assert (
-        strip_secrets(checked)["planned_change"] == "create" and strip_secrets(checked)["__plan"]["action"] == "create"
+        strip_secrets(checked)["planned_change"] == "create"
+        and read_check(strip_secrets(checked)).plan["action"] == "create"
     )
     state = engine.create("job", checked)
     server.emulator.force_status(state.id, "Succeeded")
@@ -211,7 +213,7 @@ def test_finished_jobs_and_the_preview_fields(engine: Engine, server: Any) -> No
     args["containers"][0]["image"] = "registry.example.com/web:9"
     changed = program_inputs("job", args)
     checked, _ = engine.check("job", state.inputs, changed)
-    plan_on_wire = strip_secrets(checked)["__plan"]
+    plan_on_wire = read_check(strip_secrets(checked)).plan
     assert plan_on_wire["action"] == "update"  # Check compares inputs; the status is Diff's business
     new_state, step, d = engine.up("job", changed, state)
     assert step == "replace" and "status" in list(d.replaces) and d.changes == 0  # DIFF_UNKNOWN: inputs changed
@@ -227,7 +229,7 @@ def test_unmarking_a_secret_does_not_reveal_its_old_value(engine: Engine) -> Non
     args["containers"][1]["environment_vars"] = [{"key": "DB_PASS", "value": "now-plain-value"}]
     checked, failures = engine.check("unmark", olds, program_inputs("unmark", args))
     assert not failures
-    plan_text = json.dumps(strip_secrets(checked)["__plan"])
+    plan_text = strip_secrets(checked)["__check"]
     assert "containers[sidecar].environment_vars[DB_PASS].value" in plan_text
     assert DB_PASS not in plan_text and "[secret]" in plan_text
 
@@ -235,7 +237,7 @@ def test_unmarking_a_secret_does_not_reveal_its_old_value(engine: Engine) -> Non
 def test_digests_of_marked_secrets_are_secret_outputs() -> None:
     """A salted digest of a short secret, next to its salt, could be guessed: hidden too."""
     from eci_provider.planning.planner import Applied
-    from eci_provider.provider.dynamic import _split_digests
+    from eci_provider.provider.state import _split_digests
 
     applied = Applied("salt", {"host_name": "sha256:aa", "termination_grace_period_seconds": "sha256:bb"})
     plain, hidden = _split_digests(applied, ["host_name"])

@@ -16,7 +16,9 @@ import pytest
 import yaml
 from engine import is_secret, register, strip_secrets
 
-from eci_provider.provider.dynamic import IDENTITY, desired_spec
+from eci_provider.provider.apply import owner_value
+from eci_provider.provider.dynamic import IDENTITY
+from eci_provider.provider.step import read_desired
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 PROJECT = yaml.safe_load((STACKS / "Pulumi.yaml").read_text())["name"]
@@ -62,7 +64,7 @@ def test_stack_declares_valid_groups(stack: str) -> None:
     assert sorted(resources) == [f"shop-{i}" for i in range(replicas)]
     image_tag = config[f"{PROJECT}:imageTag"]
     for name, inputs in resources.items():
-        spec = desired_spec(strip_secrets(inputs))  # what the provider's check will see
+        spec = _desired(strip_secrets(inputs))  # what the provider's check will see
         assert strip_secrets(inputs)[IDENTITY] == f"{PROJECT}/{stack}/{name}"
         assert (spec.cpu, spec.memory) == (cpu, memory)
         assert spec.tags is not None and spec.tags["env"] == stack and spec.tags["app"] == "shop"
@@ -84,7 +86,13 @@ def test_stacks_differ_only_in_config() -> None:
     shapes: dict[str, Any] = {}
     for stack in EXPECTED:
         _, resources = run_stack(stack)
-        spec = desired_spec(strip_secrets(resources["shop-0"]))
+        spec = _desired(strip_secrets(resources["shop-0"]))
         shapes[stack] = sorted(spec.model_dump(exclude_none=True))
     assert shapes["dev"] == shapes["staging"] == shapes["prod"]
     assert set(shapes["local"]) <= set(shapes["prod"])  # local leaves out the network and registry settings
+
+
+def _desired(inputs: dict[str, Any]) -> Any:
+    desired = read_desired(inputs, owner=owner_value(inputs[IDENTITY]))
+    assert desired.spec is not None, desired.problems
+    return desired.spec

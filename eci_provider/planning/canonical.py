@@ -253,6 +253,34 @@ def related(a: str, b: str) -> bool:
     return at_or_under(a, b) or under(b, a)
 
 
+def pattern(path: str) -> str:
+    """A key path without its item keys: ``volumes[cfg].config_file_volume`` →
+    ``volumes[].config_file_volume`` (the form of :func:`eci_provider.spec.rules.walk`'s paths).
+    Keys may hold dots and brackets, so brackets are counted, not split on."""
+    out, depth = [], 0
+    for ch in path.replace(ORDER, ""):
+        if ch == "[":
+            depth += 1
+            if depth == 1:
+                out.append("[]")
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+@cache
+def _typed_secret_patterns() -> tuple[str, ...]:
+    return tuple(f.path for f in rules.walk(ContainerGroupSpec) if f.secret)
+
+
+def covers_typed_secret(path: str) -> bool:
+    """Whether the value at key path ``path`` is, or contains, a value secret by type."""
+    p = pattern(path)
+    return any(s == p or s.startswith((p + ".", p + "[]")) for s in _typed_secret_patterns())
+
+
 def _canon_model(model: BaseModel, path: str, ctx: _Ctx, top: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for fp in plans(type(model)):

@@ -1,45 +1,38 @@
-"""Re-planning one container group from what ``pulumi preview --json`` carries.
+"""One container group of ``pulumi preview --json``: the step rebuilt, then decided by ``plan_step``.
 
-The preview digest holds, for an update or a replacement, the resource's previous outputs
-(``oldState.outputs``: the last observed spec, its status, the digests of what was applied) and
-its new checked inputs (``newState.inputs``).  That is everything the provider's ``diff`` uses,
-except secrets, which Pulumi prints as ``"[secret]"`` — for the whole top-level field that holds
-them.  Those fields are rebuilt from the redacted views ``check`` publishes
-(:mod:`._redaction`); write-only digests under them are recomputed from the previous view, so
-that an unchanged secret compares equal and a changed one does not.
+The preview shows, for an update or a replacement, the previous state (``oldState``: the outputs
+the provider wrote, in the state contract of :mod:`eci_provider.provider.state`) and the new
+checked inputs (``newState.inputs``).  That is everything the provider's ``diff`` reads, except
+secrets, which Pulumi prints as ``"[secret]"`` for the whole top-level value that holds them.
+This module rebuilds those values from the redacted views the provider publishes (markers where
+the secrets were), aligns the sides where a value was just marked or unmarked secret, and then
+calls the provider's own decision, :func:`eci_provider.provider.step.plan_step`: the report and
+``pulumi up`` cannot disagree, because there is one decision, not a copy.
 
-When the observed side cannot be rebuilt (a state written before the provider kept an
-observed copy and views, a field secret as a whole structure), the previous inputs
-(``oldState.inputs``) are planned against the new ones with :func:`~eci_provider.planning.planner.inputs_plan`,
-the function the provider's ``check`` uses; that plan cannot see drift, and the report says so.
-When the inputs hide secrets too, the plan ``check`` published (``__plan``) stands in; without
-one, the group is *unanalysed*.  Only a value Pulumi itself prints as unknown makes a group
-*unknown*.
+What is left here is presentation: which basis the report can claim (the observed group, or only
+the inputs, when the state shows no group), the values last applied for write-only fields, and,
+when nothing can be planned, the plan ``check`` published.  Only a value Pulumi itself prints as
+unknown makes a group *unknown*.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..planning.canonical import related
-from ..planning.planner import Applied, applied_record, inputs_plan, plan, region_move
-from ..planning.redaction import SECRET, align, is_marker, key_paths, leaves, settled
+from ..planning.redaction import SECRET, align, is_marker, leaves, settled
+from ..provider.state import MASK, UNKNOWN, read_check, resolve_state, spec_data, state_data
+from ..provider.step import NO_DRIFT, Desired, Step, plan_step, read_desired
 from ..spec.model import ContainerGroupSpec
 
 __all__ = ["MASK", "UNKNOWN", "Replanned", "desired_view", "has_unknown", "replan"]
 
-#: How ``pulumi preview --json`` prints a secret value.
-MASK = "[secret]"
-#: How the engine serialises a value not known until the update runs.
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
 SPEC_FIELDS = tuple(ContainerGroupSpec.model_fields)
 _LENIENT = {"observed": True}
+#: The report's name for each basis of a step.
+_BASIS = {"observed": "replanned", "inputs": "check", "unknown": "unknown", "unanalysed": "unanalysed"}
 
 
 @dataclass(frozen=True)
@@ -67,71 +60,10 @@ def has_unknown(value: Any) -> bool:
     return False
 
 
-def _fields(props: Mapping[str, Any], views: Any, prefer_views: bool = True) -> tuple[dict[str, Any], list[str]]:
-    """Spec fields of ``props``, the ones holding secrets taken from ``views``; and the fields
-    that could not be rebuilt.
-
-    Views are preferred even where the value is shown (``pulumi preview --json --show-secrets``
-    prints secrets): the plan then never sees a secret, and both sides compare markers.
-    """
-    views = views if isinstance(views, Mapping) else {}
-    out: dict[str, Any] = {}
-    blind: list[str] = []
-    for name in SPEC_FIELDS:
-        value = props.get(name)
-        if value is None:
-            continue
-        if name in views and (prefer_views or value == MASK):
-            value = views[name]
-        elif value == MASK:
-            blind.append(name)
-            continue
-        out[name] = value
-    return out, blind
-
-
-def _shows_secrets(outputs: Mapping[str, Any]) -> bool:
-    """Whether the digest was printed with ``--show-secrets`` (this output is always secret)."""
-    return isinstance(outputs.get("applied_secret_digests"), Mapping)
-
-
 def desired_view(inputs: Mapping[str, Any]) -> tuple[ContainerGroupSpec | None, list[str]]:
     """The desired spec as far as the preview shows it (secrets as markers); and blind fields."""
-    data, blind = _fields(inputs, inputs.get("__redacted"))
-    if has_unknown(data):
-        return None, blind
-    try:
-        return ContainerGroupSpec.model_validate(data, context=_LENIENT), blind
-    except ValidationError:
-        return None, blind
-
-
-_NO_DRIFT = "drift cannot be shown (it compares inputs, not the group as it runs)"
-
-
-def _from_inputs(
-    old_in: Mapping[str, Any], new_in: Mapping[str, Any], check: Any, resolve: Resolve, why: str
-) -> Replanned:
-    """Check's plan, made here from the previous inputs and the new ones; ``why`` says why the
-    observed group could not be used.  The inputs' own views stand in for fields Pulumi masks."""
-    old_views = {k: settled(v) for k, v in as_mapping(old_in.get("__redacted")).items()}
-    previous_data, blind_old = _fields(old_in, old_views)
-    desired_data, blind_new = _fields(new_in, new_in.get("__redacted"))
-    blind = sorted(set(blind_old + blind_new))
-    if blind:
-        return _checked(check, f"{why}, and {', '.join(blind)} hold secrets the preview does not show")
-    if not previous_data or has_unknown(previous_data):
-        return _checked(check, f"{why}, and the previous inputs are not in the preview")
-    previous_data, desired_data = copy.deepcopy((previous_data, desired_data))
-    align(desired_data, previous_data, resolve)
-    try:
-        previous = ContainerGroupSpec.model_validate(previous_data, context=_LENIENT)
-        desired = ContainerGroupSpec.model_validate(desired_data, context=_LENIENT)
-    except ValidationError as e:
-        return _checked(check, f"{why}, and the inputs do not form a valid spec ({e.error_count()} problem(s))")
-    p = inputs_plan(previous, desired, old_in.get("__secret_paths"), new_in.get("__secret_paths"))
-    note = f"{why}: planned from the previous inputs to the new ones, as the provider's check does; {_NO_DRIFT}"
-    return Replanned(p.to_dict(), "check", notes=(note,))
+    desired = read_desired(inputs, owner=None, views=read_check(inputs).views)
+    return desired.spec, list(desired.blind)
 
 
 def _checked(check: Any, why: str) -> Replanned:
@@ -139,7 +71,7 @@ def _checked(check: Any, why: str) -> Replanned:
     used; without one (a provider version that published none, or inputs check could not
     plan), the group is unanalysed, which is not the same as unknown."""
     if isinstance(check, Mapping) and check.get("action") in ("create", "noop", "update", "replace"):
-        note = f"{why}; this is the plan the provider's check made from the previous inputs: {_NO_DRIFT}"
+        note = f"{why}; this is the plan the provider's check made from the previous inputs: {NO_DRIFT}"
         return Replanned(dict(check), "check", notes=(note,))
     return Replanned({"action": "unanalysed"}, "unanalysed", notes=(why,))
 
@@ -187,64 +119,48 @@ def replan(old: Mapping[str, Any], new: Mapping[str, Any], region: str | None = 
     """
     new_in, old_out = as_mapping(new.get("inputs")), as_mapping(old.get("outputs"))
     old_in = as_mapping(old.get("inputs"))
-    check = new_in.get("__plan")
-    if has_unknown({k: new_in.get(k) for k in SPEC_FIELDS}):
-        return Replanned({"action": "unknown"}, "unknown", notes=("some inputs are known only once pulumi up runs",))
-
-    moved = region_move(shown_text(old_out.get("region_id")), region)
-    if moved is not None:
-        return Replanned(moved.to_dict(), "replanned")
-
-    checked = as_mapping(check).get("changes")
+    check = read_check(new_in)
+    checked = check.plan.get("changes")
     changed_by_check = (
         [c["path"] for c in checked if isinstance(c, Mapping) and isinstance(c.get("path"), str)]
         if isinstance(checked, list)
         else None
     )
     resolve = _unifier(changed_by_check)
-    observed = old_out.get("observed")
-    if not isinstance(observed, Mapping):
-        return _from_inputs(old_in, new_in, check, resolve, "the previous state has no observed copy of the group")
-    old_views = {k: settled(v) for k, v in as_mapping(old_out.get("__redacted")).items()}
-    # The observed side: the cloud's values where shown; masked fields from the view of the
-    # observed group (it marks drifted secrets), else from the previous inputs' view.
-    cur_views = {**old_views, **as_mapping(old_out.get("observed_redacted"))}
-    desired_data, blind_new = _fields(new_in, new_in.get("__redacted"))
-    current_data, blind_cur = _fields(observed, cur_views, prefer_views=_shows_secrets(old_out))
-    applied_data, blind_applied = _fields(old_out, old_views)
-    blind = sorted(set(blind_new + blind_cur + blind_applied))
-    if blind:
-        why = f"{', '.join(blind)} hold secrets the preview does not show in the previous state"
-        return _from_inputs(old_in, new_in, check, resolve, why)
-    desired_data, current_data, applied_data = copy.deepcopy((desired_data, current_data, applied_data))
-    align(desired_data, current_data, resolve)
-    align(desired_data, applied_data, resolve)
-    try:
-        desired = ContainerGroupSpec.model_validate(desired_data, context=_LENIENT)
-        current = ContainerGroupSpec.model_validate(current_data, context=_LENIENT)
-        last = ContainerGroupSpec.model_validate(applied_data, context=_LENIENT) if applied_data else None
-    except ValidationError as e:
-        return _checked(check, f"the digest does not hold a valid spec ({e.error_count()} problem(s))")
+    previous_views = {k: settled(v) for k, v in read_check(old_in).views.items()}
+    data = state_data(old_out, views=previous_views)
+    sides: list[dict[str, Any]] = []
+    previous_data: dict[str, Any] | None = None
+    if data is not None and data.observed is not None and not data.blind:
+        sides = [data.observed, data.applied]
+    else:  # no group to compare with: the previous inputs stand in, as in check
+        previous_data, blind = spec_data(old_in, previous_views)
+        sides = [] if blind else [previous_data]
 
-    salt = old_out.get("applied_salt")
-    applied = None
-    if isinstance(salt, str) and salt:
-        plain = as_mapping(old_out.get("applied_digests"))
-        recomputed = dict(applied_record(last, salt).digests) if last is not None else {}
-        # Digests covering secrets are secret outputs; the views give the same answer for them.
-        applied = Applied(salt, {**recomputed, **{k: v for k, v in plain.items() if isinstance(v, str)}})
-    secret_paths = key_paths(desired, new_in.get("__secret_paths"))
-    p = plan(desired, current, shown_text(old_out.get("status")), applied=applied, secret_paths=secret_paths)
+    def aligned(desired_data: dict[str, Any]) -> None:
+        for side in sides:
+            align(desired_data, side, resolve)
 
-    drift: frozenset[str] = frozenset()
-    if last is not None and p.changes:
-        as_applied = plan(desired, last, shown_text(old_out.get("status")), applied=applied, secret_paths=secret_paths)
-        intended = {c.describe() for c in as_applied.changes}
-        drift = frozenset(c.path for c in p.changes if c.describe() not in intended)
-    out = p.to_dict()
-    if last is not None:
-        _show_last_applied(out, dict(leaves(last)), desired, secret_paths)
-    return Replanned(out, "replanned", drift)
+    desired = read_desired(new_in, owner=None, views=check.views, align=aligned)
+    state = resolve_state(data) if data is not None else None
+    previous = None
+    if previous_data is not None and sides:
+        previous = read_desired({**previous_data, "__secret_paths": old_in.get("__secret_paths")}, owner=None, views={})
+    step = plan_step(state, desired, region=region, previous=previous)
+    return _replanned(step, state.applied if state is not None else None, desired, check.plan)
+
+
+def _replanned(step: Step, last: ContainerGroupSpec | None, desired: Desired, published: Any) -> Replanned:
+    basis = _BASIS[step.basis]
+    if step.basis == "unknown":
+        return Replanned({"action": "unknown"}, "unknown", notes=("some inputs are known only once pulumi up runs",))
+    if step.plan is None:
+        why = "; ".join(step.notes) or "the preview does not show what changes"
+        return _checked(published, why)
+    out = step.plan.to_dict()
+    if last is not None and desired.spec is not None and step.basis == "observed":
+        _show_last_applied(out, dict(leaves(last)), desired.spec, desired.secret_paths)
+    return Replanned(out, basis, step.drift, notes=step.notes)
 
 
 def shown_text(value: Any) -> str | None:

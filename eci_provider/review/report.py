@@ -23,6 +23,7 @@ from typing import Any
 from ..planning.canonical import at_or_under
 from ..planning.planner import pinned
 from ..planning.redaction import MARKERS, SECRET, is_marker, key_paths, leaves
+from ..provider.state import read_check
 from ..spec import rules
 from ..spec.model import RESERVED_TAG_PREFIX, ContainerGroupSpec
 from .replan import MASK, UNKNOWN, Replanned, as_mapping, desired_view, replan, shown_text
@@ -253,7 +254,8 @@ def _is_ours(steps: Sequence[Mapping[str, Any]], kind: str) -> bool:
         return False
     for step in steps:  # a subclass registered under another type name: recognise our inputs
         new, old = as_mapping(step.get("newState")), as_mapping(step.get("oldState"))
-        if "__plan" in as_mapping(new.get("inputs")) or "applied_salt" in as_mapping(old.get("outputs")):
+        new_in, old_out = as_mapping(new.get("inputs")), as_mapping(old.get("outputs"))
+        if {"__check", "__plan"} & new_in.keys() or {"__state", "applied_salt"} & old_out.keys():
             return True
     return False
 
@@ -338,7 +340,7 @@ def _create(base: dict[str, Any], inputs: Mapping[str, Any]) -> GroupReport:
     except ValueError:
         pass
     marked = key_paths(spec, inputs.get("__secret_paths"))
-    notes = _strings(as_mapping(inputs.get("__plan")).get("notes"))
+    notes = _strings(read_check(inputs).plan.get("notes"))
     return GroupReport(
         **base, impact="create", basis="create", size=size, created=tuple(_created(spec, marked)), notes=notes
     )

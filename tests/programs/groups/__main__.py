@@ -28,7 +28,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from eci_provider.provider.dynamic import ContainerGroup
+from eci_provider.provider import ContainerGroup
 
 
 class Sleeper(ResourceProvider):
