@@ -232,11 +232,33 @@ class Stack:
 
 
 def kill_tree(process: subprocess.Popen[str]) -> None:
-    """SIGKILL the process group a :meth:`Stack.start` command runs in: the CLI, the language
-    host and the provider all die at once, as in a crash of the machine running them."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    """SIGKILL a :meth:`Stack.start` command and every process below it: the CLI, the language
+    host and the provider all die at once, as in a crash of the machine running them.  (The
+    engine starts its plugins in process groups of their own, so killing the CLI's group alone
+    would leave them running.)"""
+    doomed = [process.pid, *_descendants(process.pid)]
+    for pid in doomed:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     process.wait(timeout=30)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:

@@ -331,7 +331,9 @@ def spec_dicts(draw: st.DrawFn, sdk_compatible: bool = False, max_containers: in
             maybe(
                 st.lists(
                     st.builds(
-                        lambda s, u, p: {"server": s, "user_name": u, "password": p},
+                        # A distinctive password, so that a test can search texts for it: a bare
+                        # word ("item", "web") also occurs in the plan's own wording.
+                        lambda s, u, p: {"server": s, "user_name": u, "password": f"pw-{p}-pw"},
                         st.sampled_from(["registry.example.com", "registry-vpc.cn-hangzhou.aliyuncs.com", "ghcr.io"]),
                         word,
                         text_value,

@@ -268,8 +268,7 @@ def plan(
         _diff(dc.get(name, _NONE), cc.get(name, _NONE), ContainerGroupSpec, name, name, False, False, changes)
     changes = [_with_plain(c, plain) for c in changes]
     secret_set = frozenset(secret_paths)
-    if secret_set:
-        changes = [_mark_secret(c, secret_set) for c in changes]
+    changes = [_mark_secret(c, secret_set) for c in changes]
 
     status_note = _status_note(status)
     if status_note:
@@ -448,7 +447,7 @@ def _with_plain(change: Change, plain: Mapping[str, Any]) -> Change:
 
 
 def _mark_secret(change: Change, secret_paths: frozenset[str]) -> Change:
-    if change.secret:
+    if change.secret or not secret_paths:
         return change
     if any(C.related(change.path, s) for s in secret_paths):
         return replace(change, secret=True)

@@ -57,8 +57,8 @@ from .state import (
     checked_inputs,
     compact_plan,
     dump,
+    inputs_digest,
     outputs_of,
-    read_check,
     read_state,
     spec_inputs,
 )
@@ -198,7 +198,7 @@ class ContainerGroupProvider(ResourceProvider):
             raise ValueError(f"{id_}: cannot plan: {'; '.join(step.notes)}")
         if step.plan.action == "noop":
             return DiffResult(changes=False)
-        inputs_changed = spec_inputs(olds) != spec_inputs(news)
+        inputs_changed = state is None or state.inputs_digest != inputs_digest(spec_inputs(news))
         changes: bool | None = None if inputs_changed else True
         return DiffResult(
             changes=changes, replaces=list(step.replaces), delete_before_replace=step.delete_before_replace
@@ -249,38 +249,35 @@ class ContainerGroupProvider(ResourceProvider):
         if not found:
             return ReadResult(None, {})  # a well-formed answer without the group: it is gone
         obs = wire.observe(found[0])
-        state = read_state(props)
+        state = read_state(props, applied_owner=_owner(props))
         owner = _owner(props, state)
         identity = props.get(IDENTITY) or (state.identity if state else None)
-        # The outputs keep echoing what was last *applied*; the state's observed delta takes the
-        # cloud's values.  Their difference is drift, which the next preview shows.
-        applied = read_desired(props, owner=owner)
         marks = list(state.marks) if state is not None else list(props.get(SECRET_PATHS) or [])
-        inputs: dict[str, Any] = {IDENTITY: identity, SECRET_PATHS: marks}
-        if applied.spec is not None:
-            inputs.update(dump(wire.overlay(applied.spec, obs.spec)))
-            inputs[SUMMARY] = props.get(SUMMARY) or "no change"
-            inputs.update({k: v for k, v in checked_inputs(None, read_check(props).views).items() if k != SUMMARY})
-            record = state.record if state is not None and state.record is not None else None
-            applied_desired = Desired(applied.spec, applied.inputs, marks=tuple(marks))
-            outs = _outputs(
-                {**props, IDENTITY: identity, SECRET_PATHS: marks},
-                applied_desired,
-                obs,
-                record or applied_record(applied.spec, _secrets.token_hex(8)),
-                state.last_plan if state is not None else {},
-                owner,
-            )
-        else:  # inputs that no longer validate: take the group as it is
-            inputs.update(dump(obs.spec))
-            outs = _outputs(
-                {IDENTITY: identity, SECRET_PATHS: marks, **dump(obs.spec)},
-                Desired(obs.spec, dump(obs.spec)),
-                obs,
-                applied_record(obs.spec, _secrets.token_hex(8)),
-                {},
-                owner,
-            )
+        applied = state.applied if state is not None else None
+        # The state keeps what was last *applied*, and the group as seen beside it: their
+        # difference is drift, which the next preview shows.  The inputs take the cloud's values,
+        # so that the engine's own diff shows the drift too.
+        base = applied if applied is not None else obs.spec
+        inputs: dict[str, Any] = {IDENTITY: identity, SECRET_PATHS: marks, **dump(wire.overlay(base, obs.spec))}
+        inputs[SUMMARY] = props.get(SUMMARY) or "no change"
+        views_now = views(base, key_paths(base, marks), base)
+        inputs.update({k: v for k, v in checked_inputs(None, views_now).items() if k != SUMMARY})
+        applied_inputs = {
+            **_applied_inputs(state, base),
+            IDENTITY: identity,
+            SECRET_PATHS: marks,
+            SUMMARY: inputs[SUMMARY],
+        }
+        record = state.record if state is not None and state.record is not None else None
+        outs = _outputs(
+            applied_inputs,
+            Desired(base, spec_inputs(applied_inputs), marks=tuple(marks)),
+            obs,
+            record or applied_record(base, _secrets.token_hex(8)),
+            state.last_plan if state is not None else {},
+            owner,
+            inputs_seen=state.inputs_digest if state is not None else None,
+        )
         return ReadResult(id_, outs, sentinel.protect(inputs, marks))
 
     # -- delete ---------------------------------------------------------------------------
@@ -302,6 +299,19 @@ def _valid(desired: Desired) -> Any:
     return desired
 
 
+def _applied_inputs(state: ResourceState | None, base: ContainerGroupSpec) -> dict[str, Any]:
+    """The spec inputs last applied, as the program gave them (the state's copy), else ``base``."""
+    from .apply import OWNER_TAG
+
+    data = dump(state.applied if state is not None and state.applied is not None else base)
+    tags = {k: v for k, v in (data.get("tags") or {}).items() if k != OWNER_TAG}
+    if tags:
+        data["tags"] = tags
+    else:
+        data.pop("tags", None)
+    return data
+
+
 def _outputs(
     props: Mapping[str, Any],
     desired: Desired,
@@ -309,11 +319,12 @@ def _outputs(
     record: Any,
     last_plan: Mapping[str, Any],
     owner: str | None,
+    inputs_seen: str | None = None,
 ) -> dict[str, Any]:
+    """``inputs_seen``: a refresh keeps the digest of the inputs last applied (it applied none)."""
     marks = props.get(SECRET_PATHS) or []
-    echo = {k: v for k, v in props.items() if k in ContainerGroupSpec.model_fields or k == SUMMARY}
     return outputs_of(
-        sentinel.protect(echo, marks),
+        props,
         obs,
         region=_runtime.settings.region,
         identity=props.get(IDENTITY),
@@ -324,6 +335,7 @@ def _outputs(
         owner=owner,
         last_plan=last_plan,
         protect=sentinel.secret,
+        inputs_seen=inputs_seen,
     )
 
 

@@ -84,7 +84,7 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
         props[SECRET_PATHS] = _secret_paths(found)
         for key in (*OUTPUTS, SUMMARY):
             props.setdefault(key, None)
-        secret_outputs = [SECRET_STATE, "image_registry_credentials"]
+        secret_outputs = [SECRET_STATE]
         # The structured plan and the redacted views are for tools (preview-comment); in
         # `pulumi preview --diff` the one-line planned_change and the diagnostics say it all.
         own = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs, hide_diffs=[CHECK])

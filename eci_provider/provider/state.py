@@ -38,6 +38,7 @@ Version 1 (eci-provider 0.1.0) wrote ``observed`` (a full copy), ``observed_reda
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ from ..planning import canonical as C
 from ..planning.planner import Applied, Plan
 from ..planning.redaction import DRIFTED, key_paths, settled, views
 from ..spec.model import ContainerGroupSpec, revealed
+from .sentinel import holds_typed_secret
 
 __all__ = [
     "CHECK",
@@ -98,9 +100,11 @@ class StateDoc(BaseModel):
     digests: dict[str, str] = Field(default_factory=dict)
     #: The program's secret marks when this state was written (index paths, ``__secret_paths``).
     marks: list[Any] = Field(default_factory=list)
-    #: Redacted views of the applied inputs that hold secrets: how a preview, which prints those
-    #: inputs as ``[secret]``, still shows the rest of them.
-    applied_views: dict[str, Any] = Field(default_factory=dict)
+    #: The spec inputs last applied, by field, each secret value replaced by ``[secret]`` (the
+    #: fields holding secrets are also in ``__secret_state``, whole): what a preview, which
+    #: prints secret values as ``[secret]``, still shows of them.
+    applied: dict[str, Any] = Field(default_factory=dict)
+
     #: Top-level fields where the group as last seen differs from what was applied.
     observed: dict[str, Any] = Field(default_factory=dict)
     #: Fields of ``observed`` kept in ``__secret_state`` (they hold secrets)...
@@ -111,10 +115,15 @@ class StateDoc(BaseModel):
 
 
 class SecretStateDoc(BaseModel):
-    """``__secret_state``: digests that cover secrets, and observed values under secret paths."""
+    """``__secret_state``: what holds secrets: applied fields, digests, observed values."""
 
+    applied: dict[str, Any] = Field(default_factory=dict)
     digests: dict[str, str] = Field(default_factory=dict)
     observed: dict[str, Any] = Field(default_factory=dict)
+    #: A digest of the spec inputs last applied, exactly as the program gave them, so that
+    #: ``diff`` can tell the engine whether the inputs changed (it then diffs them itself).
+    #: Secret, because it covers secret values.
+    inputs_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,8 +145,8 @@ class ResourceState:
     #: The program's secret marks when this state was written (index paths).
     marks: tuple[Any, ...] = ()
     last_plan: Mapping[str, Any] = field(default_factory=dict)
-    #: Redacted views of the applied inputs that hold secrets (see :class:`StateDoc`).
-    applied_views: Mapping[str, Any] = field(default_factory=dict)
+    #: A digest of the spec inputs last applied (see :class:`StateDoc`).
+    inputs_digest: str | None = None
     #: Top-level fields the state hides (printed as ``[secret]``, without a view to stand in).
     blind: tuple[str, ...] = ()
 
@@ -181,7 +190,7 @@ def compact_plan(p: Plan) -> dict[str, Any]:
 
 
 def outputs_of(
-    echo: Mapping[str, Any],
+    inputs: Mapping[str, Any],
     obs: wire.Observed,
     *,
     region: str,
@@ -193,15 +202,25 @@ def outputs_of(
     owner: str | None,
     last_plan: Mapping[str, Any],
     protect: Callable[[Any], Any],
+    inputs_seen: str | None = None,
 ) -> dict[str, Any]:
     """The outputs of a create, update or read.
 
-    ``echo`` is the spec inputs as applied (already protected: secret fields wrapped);
-    ``applied_spec`` the same as a spec, owner tag included, when it validates; ``record`` the
-    write-only digests; ``secret_paths`` the program's marks as key paths; ``protect`` wraps a
-    value in the wire secret sentinel.
+    ``inputs`` are the resource's inputs as applied (``planned_change`` among them);
+    ``applied_spec`` the spec they give, owner tag included; ``record`` the write-only digests;
+    ``secret_paths`` the program's marks as key paths; ``protect`` wraps a value in the wire
+    secret sentinel.
+
+    The spec inputs are not echoed as outputs of their own (a program has them already): kept
+    once, inside ``__state``, they cost the engine one node instead of a second copy of the spec.
     """
     secret_fields = {C.top_field(p) for p in secret_paths}
+    raw = spec_inputs(inputs)
+    applied_doc = dict(raw)
+    holding = {k for k in raw if k in secret_fields or holds_typed_secret(k, raw[k])}
+    shown = views(applied_spec, secret_paths, applied_spec) if applied_spec is not None and holding else {}
+    for name in holding:
+        applied_doc[name] = shown.get(name, MASK)
     plain_digests, secret_digests = _split_digests(record, secret_paths)
     observed = obs.spec.model_dump(mode="json", exclude_none=True)
     applied = wire.visible(applied_spec).model_dump(mode="json", exclude_none=True) if applied_spec else {}
@@ -213,7 +232,7 @@ def outputs_of(
         salt=record.salt,
         digests=plain_digests,
         marks=list(marks),
-        applied_views=views(applied_spec, secret_paths, applied_spec) if applied_spec else {},
+        applied=applied_doc,
         observed={f: v for f, v in delta.items() if f not in hidden},
         observed_secret=hidden,
         observed_views=(
@@ -223,8 +242,13 @@ def outputs_of(
         ),
         last_plan=dict(last_plan),
     )
-    secret_doc = SecretStateDoc(digests=secret_digests, observed={f: delta[f] for f in hidden})
-    outs = dict(echo)
+    secret_doc = SecretStateDoc(
+        applied={k: raw[k] for k in sorted(holding)},
+        digests=secret_digests,
+        observed={f: delta[f] for f in hidden},
+        inputs_digest=inputs_seen or inputs_digest(raw),
+    )
+    outs = {"planned_change": inputs.get("planned_change")}
     outs.update(
         {
             "container_group_id": obs.container_group_id,
@@ -244,6 +268,13 @@ def outputs_of(
         }
     )
     return outs
+
+
+def inputs_digest(raw: Mapping[str, Any]) -> str:
+    """A digest of spec inputs as the program gave them (kept in memory and in state; it covers
+    secrets, so it is salted with nothing a reader has: it is only ever compared, never shown)."""
+    text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(("eci-provider inputs\0" + text).encode()).hexdigest()[:32]
 
 
 def _split_digests(record: Applied, secret_paths: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -286,7 +317,7 @@ class StateData:
     plain_digests: dict[str, str]
     marks: tuple[Any, ...]
     last_plan: Mapping[str, Any]
-    applied_views: Mapping[str, Any]
+    inputs_digest: str | None
     blind: list[str]
 
 
@@ -335,7 +366,7 @@ def resolve_state(data: StateData) -> ResourceState:
         record=Applied(data.salt, digests or {}) if data.salt else None,
         marks=data.marks,
         last_plan=data.last_plan,
-        applied_views=data.applied_views,
+        inputs_digest=data.inputs_digest,
         blind=tuple(dict.fromkeys(data.blind)),
     )
 
@@ -393,16 +424,16 @@ def _with_owner(data: dict[str, Any], owner: str | None) -> dict[str, Any]:
 def _read_v2(outputs: Mapping[str, Any], views: Mapping[str, Any] | None) -> StateData:
     doc = StateDoc.model_validate(_loads(outputs.get(STATE)))
     secret_doc = _loads(outputs.get(SECRET_STATE))
+    secret = SecretStateDoc.model_validate(secret_doc)
     printed = views is not None
-    if printed:
-        views = {**(views or {}), **{k: settled(v) for k, v in doc.applied_views.items()}}
-    applied_data, blind = spec_data(outputs, views)
+    # Printed, the applied fields holding secrets show as views (secret values marked); read by
+    # the provider, they are whole in the secret part.
+    applied_data, blind = spec_data({**doc.applied, **({} if printed else secret.applied)}, None)
     applied_data = _with_owner(applied_data, doc.owner)
     applied = _validated(applied_data)
     observed: dict[str, Any] | None = None
     if applied is not None:
         observed = wire.visible(applied).model_dump(mode="json", exclude_none=True)
-        secret = SecretStateDoc.model_validate(secret_doc)
         for name, value in {**doc.observed, **secret.observed}.items():
             if value is None:
                 observed.pop(name, None)
@@ -414,7 +445,7 @@ def _read_v2(outputs: Mapping[str, Any], views: Mapping[str, Any] | None) -> Sta
                     observed[name] = doc.observed_views[name]
                 else:
                     blind.append(name)
-    secret_digests = secret_doc.get("digests") if isinstance(secret_doc.get("digests"), dict) else None
+    has_secret = isinstance(secret_doc.get("digests"), dict)
     return StateData(
         version=doc.v,
         group_id=_text(outputs.get("container_group_id")),
@@ -425,11 +456,11 @@ def _read_v2(outputs: Mapping[str, Any], views: Mapping[str, Any] | None) -> Sta
         applied=applied_data,
         observed=observed,
         salt=doc.salt,
-        digests=None if printed or secret_digests is None else {**doc.digests, **secret_digests},
+        digests=None if printed or not has_secret else {**doc.digests, **secret.digests},
         plain_digests=dict(doc.digests),
         marks=tuple(doc.marks),
         last_plan=doc.last_plan,
-        applied_views=doc.applied_views,
+        inputs_digest=secret.inputs_digest,
         blind=blind,
     )
 
@@ -472,7 +503,7 @@ def _read_v1(outputs: Mapping[str, Any], views: Mapping[str, Any] | None, owner:
         plain_digests={k: v for k, v in plain.items() if isinstance(v, str)},
         marks=tuple(marks) if isinstance(marks, (list, tuple)) else (),
         last_plan=last_plan if isinstance(last_plan, Mapping) else {},
-        applied_views=own_views,
+        inputs_digest=None if printed else inputs_digest(spec_inputs(outputs)),
         blind=blind,
     )
 
