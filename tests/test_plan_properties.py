@@ -146,3 +146,17 @@ def test_plan_is_deterministic_and_never_shows_secrets(pair: Any) -> None:
             for f in (v.config_file_volume.config_file_to_paths or ()) if v.config_file_volume else ():
                 if f.content and len(f.content.get_secret_value()) >= 8:
                     assert f.content.get_secret_value() not in text
+
+
+@settings(max_examples=60)
+@given(changed_pairs())
+def test_the_inputs_plan_of_equal_inputs_is_the_plan_of_them(
+    pair: tuple[ContainerGroupSpec, ContainerGroupSpec, list[str]],
+) -> None:
+    """inputs_plan answers equal inputs without canonicalising them: the answer must be plan()'s."""
+    from eci_provider.planning.planner import inputs_plan
+
+    for spec in pair[:2]:
+        copy_ = ContainerGroupSpec.model_validate(spec.model_dump())
+        full = plan(copy_, spec, None, applied=applied_record(spec, "check"))
+        assert inputs_plan(spec, copy_, (), ()) == full

@@ -275,10 +275,14 @@ def _typed_secret_patterns() -> tuple[str, ...]:
     return tuple(f.path for f in rules.walk(ContainerGroupSpec) if f.secret)
 
 
-def covers_typed_secret(path: str) -> bool:
-    """Whether the value at key path ``path`` is, or contains, a value secret by type."""
-    p = pattern(path)
+@cache
+def _covers(p: str) -> bool:
     return any(s == p or s.startswith((p + ".", p + "[]")) for s in _typed_secret_patterns())
+
+
+def covers_typed_secret(path: str) -> bool:
+    """Whether the value at key path ``path`` may be, or contain, a value secret by type."""
+    return _covers(pattern(path))
 
 
 def _canon_model(model: BaseModel, path: str, ctx: _Ctx, top: bool = False) -> dict[str, Any]:

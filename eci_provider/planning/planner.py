@@ -325,6 +325,8 @@ def inputs_plan(previous: ContainerGroupSpec, desired: ContainerGroupSpec, previ
     ``__secret_paths``) now and before.  Both are masked, so that a value just unmarked never
     shows its old, secret, value.
     """
+    if desired == previous:  # what plan() gives for equal inputs, without canonicalising both
+        return Plan("noop", notes=_rounding_notes(desired))
     masked = {*key_paths(desired, marks), *key_paths(previous, previous_marks)}
     return plan(desired, previous, None, applied=applied_record(previous, "check"), secret_paths=masked)
 

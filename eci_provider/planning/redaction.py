@@ -137,12 +137,21 @@ def views(
     key path is marked ``changed`` (:data:`CHANGED` in new inputs; :data:`DRIFTED` in a view of
     the observed group, compared with what was applied).
     """
-    ctx = _Ctx(frozenset(secret_paths), dict(leaves(previous)) if previous is not None else {}, changed)
+    marked = frozenset(secret_paths)
+    holding = [
+        fp
+        for fp in C.plans(ContainerGroupSpec)
+        if (value := getattr(spec, fp.name)) is not None and _holds_secret(fp, value, fp.name, marked)
+    ]
+    before: dict[str, Any] = {}
+    if previous is not None:  # the previous values of those fields only (a spec has hundreds of leaves)
+        for fp in holding:
+            if (old := getattr(previous, fp.name)) is not None:
+                before.update(_field_leaves(old, fp, fp.name, True))
+    ctx = _Ctx(marked, before, changed)
     out: dict[str, Any] = {}
-    for fp in C.plans(ContainerGroupSpec):
+    for fp in holding:
         value = getattr(spec, fp.name)
-        if value is None or not _holds_secret(fp, value, fp.name, ctx.marked):
-            continue
         try:
             out[fp.name] = _view(value, fp, fp.name, ctx)
         except _Opaque:
@@ -171,7 +180,8 @@ def _secret_here(fp: C.FieldPlan, value: Any, path: str, marked: frozenset[str])
 def _holds_secret(fp: C.FieldPlan, value: Any, path: str, marked: frozenset[str]) -> bool:
     if _secret_here(fp, value, path, marked) or any(C.under(m, path) for m in marked):
         return True
-    return any(True for _ in _typed_secrets(value))
+    # Only a field whose rules put a secret field below it can hold one by type.
+    return C.covers_typed_secret(path) and any(True for _ in _typed_secrets(value))
 
 
 def _typed_secrets(value: Any) -> Iterator[None]:

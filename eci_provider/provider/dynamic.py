@@ -24,8 +24,6 @@ and writes the contract back.  What the Python dynamic SDK forces on us, and how
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets as _secrets
 import sys
 import threading
@@ -49,7 +47,7 @@ from ..cloud.errors import NotFoundError
 from ..cloud.waiters import Waiter
 from ..planning.planner import Plan, applied_record, inputs_plan
 from ..planning.redaction import key_paths, leaves, views
-from ..spec.model import ContainerGroupSpec, revealed
+from ..spec.model import ContainerGroupSpec
 from . import apply, sentinel
 from .settings import Settings, connect
 from .state import (
@@ -168,7 +166,7 @@ class ContainerGroupProvider(ResourceProvider):
             # at fault; the reason names it by its full path.
             return CheckResult(inputs, [CheckFailure("", f"{p}: {m}") for p, m in desired.problems])
         assert desired.spec is not None
-        key = (str(news.get(IDENTITY)), _fingerprint(desired.spec))
+        key = (str(news.get(IDENTITY)), inputs_digest(spec_inputs(news)))
         previous = read_desired(_olds, owner=_owner(_olds)) if spec_inputs(_olds) else None
         if previous is not None and previous.spec is not None:
             p: Plan | None = inputs_plan(previous.spec, desired.spec, list(previous.marks), list(desired.marks))
@@ -283,12 +281,6 @@ class ContainerGroupProvider(ResourceProvider):
     # -- delete ---------------------------------------------------------------------------
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         apply.delete(_runtime.waiter, id_, timeout=_runtime.settings.timeout)
-
-
-def _fingerprint(spec: ContainerGroupSpec) -> str:
-    """A digest of a spec, to recognise the same inputs checked twice (kept in memory only)."""
-    text = json.dumps(revealed(spec), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _valid(desired: Desired) -> Any:

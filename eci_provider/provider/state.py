@@ -37,7 +37,6 @@ Version 1 (eci-provider 0.1.0) wrote ``observed`` (a full copy), ``observed_reda
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -50,7 +49,7 @@ from ..cloud import wire
 from ..planning import canonical as C
 from ..planning.planner import Applied, Plan
 from ..planning.redaction import DRIFTED, key_paths, settled, views
-from ..spec.model import ContainerGroupSpec, revealed
+from ..spec.model import ContainerGroupSpec, revealed, validated
 from .sentinel import holds_typed_secret
 
 __all__ = [
@@ -147,6 +146,9 @@ class ResourceState:
     last_plan: Mapping[str, Any] = field(default_factory=dict)
     #: A digest of the spec inputs last applied (see :class:`StateDoc`).
     inputs_digest: str | None = None
+    #: The top-level fields where the group as seen differed from what was applied (None: not
+    #: known, as in version 1): drift can only be in them.
+    differed: frozenset[str] | None = None
     #: Top-level fields the state hides (printed as ``[secret]``, without a view to stand in).
     blind: tuple[str, ...] = ()
 
@@ -319,6 +321,7 @@ class StateData:
     last_plan: Mapping[str, Any]
     inputs_digest: str | None
     blind: list[str]
+    differed: frozenset[str] | None = None
 
 
 def read_state(outputs: Mapping[str, Any], *, applied_owner: str | None = None) -> ResourceState | None:
@@ -367,6 +370,7 @@ def resolve_state(data: StateData) -> ResourceState:
         marks=data.marks,
         last_plan=data.last_plan,
         inputs_digest=data.inputs_digest,
+        differed=data.differed,
         blind=tuple(dict.fromkeys(data.blind)),
     )
 
@@ -400,7 +404,7 @@ def spec_data(values: Mapping[str, Any], views: Mapping[str, Any] | None) -> tup
         elif value == MASK:
             blind.append(name)
             continue
-        out[name] = copy.deepcopy(value)
+        out[name] = value
     return out, blind
 
 
@@ -408,7 +412,7 @@ def _validated(data: Mapping[str, Any] | None) -> ContainerGroupSpec | None:
     if not data:
         return None
     try:
-        return ContainerGroupSpec.model_validate(dict(data), context=_LENIENT)
+        return validated(data, observed=True)
     except ValidationError:
         return None
 
@@ -433,7 +437,10 @@ def _read_v2(outputs: Mapping[str, Any], views: Mapping[str, Any] | None) -> Sta
     applied = _validated(applied_data)
     observed: dict[str, Any] | None = None
     if applied is not None:
-        observed = wire.visible(applied).model_dump(mode="json", exclude_none=True)
+        # What was applied, with the fields that differed when the group was last seen.  Values
+        # Describe never shows (write-only, hidden) stay in: the planner compares those through
+        # the digests of what was applied, never through the observed side.
+        observed = dict(applied_data)  # fields are replaced whole, never changed in place
         for name, value in {**doc.observed, **secret.observed}.items():
             if value is None:
                 observed.pop(name, None)
@@ -462,6 +469,7 @@ def _read_v2(outputs: Mapping[str, Any], views: Mapping[str, Any] | None) -> Sta
         last_plan=doc.last_plan,
         inputs_digest=secret.inputs_digest,
         blind=blind,
+        differed=frozenset([*doc.observed, *doc.observed_secret]),
     )
 
 

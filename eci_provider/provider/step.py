@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ..planning import canonical as C
 from ..planning.planner import Plan, inputs_plan, pinned, plan, region_move
 from ..planning.redaction import key_paths
-from ..spec.model import ContainerGroupSpec
+from ..spec.model import ContainerGroupSpec, validated
 from ..spec.problems import flatten_errors
 from ..spec.rules import rule_of
 from .state import UNKNOWN, ResourceState, spec_data, spec_inputs
@@ -103,21 +103,25 @@ def read_desired(
         from .apply import OWNER_TAG
 
         data["tags"] = {**(data.get("tags") or {}), OWNER_TAG: owner}
-    context = {"observed": True} if views is not None else {"allow_owner_tag": True}
     try:
-        spec = ContainerGroupSpec.model_validate(data, context=context)
+        spec = validated(data, observed=views is not None)
     except ValidationError as e:
         return Desired(None, raw, marks=marks, problems=tuple(flatten_errors(e)))
     return Desired(spec, raw, marks=marks)
 
 
 def _has_unknown(value: Any) -> bool:
-    if value == UNKNOWN or type(value).__name__ == "Unknown":  # the engine's marker, or the SDK's object
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_unknown(v) for v in value)
+    """Whether ``value`` holds a value not known yet: the engine's marker, or the SDK's object."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is dict:
+            stack.extend(v.values())
+        elif kind is list or kind is tuple:
+            stack.extend(v)
+        elif (kind is str and v == UNKNOWN) or kind.__name__ == "Unknown":
+            return True
     return False
 
 
@@ -187,6 +191,8 @@ def _drift(p: Plan, state: ResourceState, marks: list[str]) -> frozenset[str]:
     own comparison of the two (canonical forms), not of rendered text."""
     if state.applied is None or state.observed is None or not p.changes:
         return frozenset()
+    if state.differed is not None and not any(C.top_field(c.path) in state.differed for c in p.changes):
+        return frozenset()  # the group as seen matched what was applied in every changed field
     cloud = plan(state.applied, state.observed, None, applied=state.record, secret_paths=marks)
     moved = [c.path for c in cloud.changes]
     return frozenset(c.path for c in p.changes if any(C.related(c.path, m) for m in moved))

@@ -22,7 +22,9 @@ import binascii
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import attrgetter
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -1190,3 +1192,31 @@ class ContainerGroupSpec(_Model):
     def user_tags(self) -> dict[str, str]:
         """Tags without the provider's reserved ones."""
         return {k: v for k, v in (self.tags or {}).items() if not k.startswith(RESERVED_TAG_PREFIX)}
+
+
+_VALIDATED: OrderedDict[tuple[bool, str], ContainerGroupSpec] = OrderedDict()
+_VALIDATED_LOCK = threading.Lock()
+
+
+def validated(data: Mapping[str, Any], *, observed: bool = False) -> ContainerGroupSpec:
+    """``data`` validated into a spec, remembered by its content.
+
+    A provider validates the same inputs several times in one preview (check, then diff, and the
+    state that holds what was applied); a spec is immutable in use, so the same content gives the
+    same object.  ``observed``: type checks only (what the service reports, or a state the
+    provider wrote); else every documented constraint, the provider's own tag allowed.
+    The cache lives in the process's memory only, like the specs themselves.
+    """
+    key = (observed, json.dumps(data, sort_keys=True, default=str, separators=(",", ":")))
+    with _VALIDATED_LOCK:
+        hit = _VALIDATED.get(key)
+        if hit is not None:
+            _VALIDATED.move_to_end(key)
+            return hit
+    context = {"observed": True} if observed else {"allow_owner_tag": True}
+    spec = ContainerGroupSpec.model_validate(dict(data), context=context)
+    with _VALIDATED_LOCK:
+        _VALIDATED[key] = spec
+        while len(_VALIDATED) > 512:
+            _VALIDATED.popitem(last=False)
+    return spec
