@@ -14,6 +14,12 @@ keeps its await logic apart from CRUD.
   transport errors, with backoff and jitter, honouring ``x-acs-retry-after``.  Nothing else is
   retried blindly.  Every mutating call carries a ClientToken that stays the same across the
   retries of one logical operation, so a retried create never makes a second group.
+* Rate limits: every attempt takes a slot from an injected
+  :class:`~eci_provider.cloud.ratelimit.RateLimiter`, shared by the process (the provider's
+  settings build one), so the process stays under the documented per-minute limits.  A
+  ``Throttling`` answer is reported to it, and the retry waits out the limiter's pause, which
+  every caller of that action shares, rather than backing off on its own.  Once the retries
+  are used up, the error names the action and its limit.
 * Secrets: an error text never echoes a secret the request carried (the access key secret, STS
   token, registry passwords, config files, values the program marked secret), neither as sent
   nor URL-encoded.
@@ -45,9 +51,11 @@ from .errors import (
     EciError,
     MalformedResponseError,
     NotFoundError,
+    ThrottlingError,
     TransportError,
     classify,
 )
+from .ratelimit import DOCUMENTED_LIMITS, Permit, RateLimiter
 from .retry import RetryPolicy, RetryStats, retry_after_seconds, retry_call
 
 __all__ = ["EciClient", "RetryPolicy"]
@@ -69,6 +77,7 @@ class EciClient:
         timeout: float = 15.0,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
@@ -80,6 +89,9 @@ class EciClient:
         self._credentials = credentials or Credentials.resolve()
         self.signature_version = signature_version
         self.retry = retry or RetryPolicy()
+        #: The process's call budgets (None: no client-side limit; throttled calls then back off
+        #: each on its own).
+        self.limiter = limiter
         self._clock, self._sleep = clock, sleep
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
@@ -135,14 +147,65 @@ class EciClient:
         if client_token is not None:
             business["ClientToken"] = client_token
         secrets = _scrub_list((*self._credentials.secrets(), *sensitive))
-        return retry_call(
-            lambda: self._send(action, business, secrets, expect),
-            self.retry,
-            what=action,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
-            stats=self.retry_stats,
+        limiter = self.limiter
+        started, attempts = self._clock(), 0
+
+        def attempt() -> dict[str, Any]:
+            nonlocal attempts
+            attempts += 1
+            permit: Permit | None = limiter.acquire(action) if limiter is not None else None
+            try:
+                return self._send(action, business, secrets, expect)
+            except ThrottlingError as e:
+                if permit is not None and limiter is not None:
+                    limiter.throttled(permit, e.retry_after)
+                raise
+
+        try:
+            return retry_call(
+                attempt,
+                self.retry,
+                what=action,
+                clock=self._clock,
+                sleep=self._sleep,
+                rng=self._rng,
+                stats=self.retry_stats,
+                coordinated=self._shared_wait,
+            )
+        except ThrottlingError as e:
+            raise self._still_throttled(e, attempts, self._clock() - started) from None
+
+    def _shared_wait(self, error: EciError) -> float | None:
+        """After a Throttling, wait out the limiter's pause (shared by every caller of the
+        action); other errors, and actions without a budget, back off per call."""
+        if not isinstance(error, ThrottlingError) or self.limiter is None or error.action is None:
+            return None
+        if self.limiter.limit(error.action) is None:
+            return None
+        return self.limiter.pause_left(error.action)
+
+    def _still_throttled(self, error: ThrottlingError, attempts: int, elapsed: float) -> ThrottlingError:
+        """The last Throttling, once the retries are used up, saying which limit it was."""
+        action = error.action or "?"
+        documented = DOCUMENTED_LIMITS.get(action)
+        parts = [f"still throttled after {attempts} attempt{'s' if attempts != 1 else ''} over {elapsed:.0f}s"]
+        if documented is not None:
+            parts.append(f"ECI allows {documented} {action} calls per minute per account")
+        configured = self.limiter.limit(action) if self.limiter is not None else None
+        if configured is not None and self.limiter is not None:
+            rate = self.limiter.rate(action) or configured
+            parts.append(
+                f"this process allows itself {configured} per minute (eci:rateLimits), {rate:.0f} since the "
+                f"throttling; another client of the account may be using the quota: retry later, or lower "
+                f"eci:rateLimits"
+            )
+        return ThrottlingError(
+            error.code,
+            f"{error.message}; {'; '.join(parts)}",
+            request_id=error.request_id,
+            status=error.status,
+            action=error.action,
+            retry_after=error.retry_after,
         )
 
     def _send(

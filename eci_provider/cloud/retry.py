@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -46,8 +47,16 @@ class RetryPolicy:
 
 @dataclass
 class RetryStats:
+    """Counters shared by every call of a client (and so by its threads)."""
+
     attempts: int = 0
     retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, attempts: int = 0, retries: int = 0) -> None:
+        with self._lock:
+            self.attempts += attempts
+            self.retries += retries
 
 
 def retry_call(
@@ -59,21 +68,29 @@ def retry_call(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     stats: RetryStats | None = None,
+    coordinated: Callable[[EciError], float | None] | None = None,
 ) -> T:
-    """Call ``fn`` until it succeeds, raises a non-retryable error, or the policy runs out."""
+    """Call ``fn`` until it succeeds, raises a non-retryable error, or the policy runs out.
+
+    ``coordinated`` returns, for an error, the wait that a limiter shared by the whole process
+    already imposes on every caller (its pause after a ``Throttling``), or None.  That wait
+    replaces this call's own exponential delay: the process backs off as one, instead of each
+    call on its own schedule.
+    """
     rng = rng or random.Random()
     start = clock()
     attempt = 0
     malformed = 0
     while True:
         if stats is not None:
-            stats.attempts += 1
+            stats.add(attempts=1)
         try:
             return fn()
         except RETRYABLE as e:
             attempt += 1
             malformed += isinstance(e, MalformedResponseError)
-            wait = policy.delay(attempt - 1, rng)
+            shared = coordinated(e) if coordinated is not None else None
+            wait = policy.delay(attempt - 1, rng) if shared is None else shared
             if e.retry_after:
                 wait = max(wait, e.retry_after)
             out_of_attempts = attempt >= policy.max_attempts or malformed >= policy.malformed_max_attempts
@@ -81,7 +98,7 @@ def retry_call(
                 log.debug("%s: giving up after %d attempts: %s", what, attempt, e.code)
                 raise
             if stats is not None:
-                stats.retries += 1
+                stats.add(retries=1)
             log.debug("%s: %s, retry %d in %.2fs", what, e.code, attempt, wait)
             sleep(wait)
 

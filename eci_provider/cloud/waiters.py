@@ -6,10 +6,16 @@ time, when an operation is done, when it failed (with the group's last events), 
 wait must give up.
 
 Waiters of one process share a :class:`~eci_provider.cloud.poller.BatchPoller`, so concurrent
-waits cost one DescribeContainerGroups call per round for up to 20 groups, and they wake on a
-shared clock grid (every ``grid`` seconds), so that waits started at different moments still
-poll in the same rounds.  A :class:`threading.Event` can cancel every wait at once (the native
-provider's Cancel, Ctrl-C): they stop within one poll interval and say which group was waiting.
+waits cost one DescribeContainerGroups call per round for up to 20 groups.  Two things put
+waits that started at different moments into the same rounds: they wake on a shared clock grid
+(every ``grid`` seconds), and a wait whose group rode along in another wait's round (the poller
+fills each call's 20 IDs with watched groups) takes that observation at once and reschedules
+from it.  The waits' Describe calls go through the client, and so through the process's rate
+limiter: one batched call, one slot.
+
+:attr:`Waiter.cancel` cancels every wait at once (the native provider's Cancel, Ctrl-C): they
+stop at once with a :class:`CancelSignal` (the default), within one poll interval with a plain
+:class:`threading.Event`, and say which group was waiting.
 """
 
 from __future__ import annotations
@@ -32,9 +38,9 @@ from ..spec.status import (
 from . import wire
 from .client import EciClient, new_client_token
 from .errors import EciError, GroupFailed, IncorrectStatusError, WaitTimeout
-from .poller import BatchPoller
+from .poller import BatchPoller, Observation, Watch
 
-__all__ = ["Cancelled", "PollPolicy", "Waiter"]
+__all__ = ["CancelSignal", "Cancelled", "PollPolicy", "Waiter"]
 
 log = logging.getLogger("eci_provider.cloud.waiters")
 
@@ -68,6 +74,26 @@ class Cancelled(EciError):
     """The wait was cancelled (Ctrl-C, the engine's Cancel); the group may still be converging."""
 
 
+class CancelSignal(threading.Event):
+    """A :class:`threading.Event` whose ``set()`` also wakes every wait in progress at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._listeners: list[Callable[[], None]] = []
+        self._listeners_lock = threading.Lock()
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def set(self) -> None:
+        super().set()
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+
 class Waiter:
     """Waits on groups through one client; thread-safe, shared by every operation of a process."""
 
@@ -83,8 +109,12 @@ class Waiter:
         self.client = client
         self.poll = poll or PollPolicy()
         self._clock, self._sleep = clock, sleep
-        self.cancel = cancel or threading.Event()
-        self.poller = BatchPoller(self._describe_batch, sleep=sleep)
+        self.cancel = cancel if cancel is not None else CancelSignal()
+        limiter = client.limiter
+        ready = (lambda: limiter.delay("DescribeContainerGroups")) if limiter is not None else None
+        self.poller = BatchPoller(self._describe_batch, sleep=sleep, ready=ready)
+        if isinstance(self.cancel, CancelSignal):
+            self.cancel.subscribe(self.poller.wake_all)
 
     def _describe_batch(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return {g["ContainerGroupId"]: g for g in self.client.describe_container_groups(ids)}
@@ -94,19 +124,33 @@ class Waiter:
         group = self.poller.observe(group_id)
         return wire.observe(group) if group is not None else None
 
-    def _pause(self, seconds: float, group_id: str, what: str) -> None:
-        """Sleep until the next grid tick at least ``seconds`` away, unless cancelled first."""
+    def _pause(
+        self, seconds: float, group_id: str, what: str, watch: Watch | None = None, after: int = 0
+    ) -> Observation | None:
+        """Sleep until the next grid tick at least ``seconds`` away, unless cancelled first; with
+        a ``watch``, return early with an observation of the group newer than round ``after``
+        (another wait's round described it), else None."""
         if self.cancel.is_set():
-            raise Cancelled("Cancelled", f"{what}: stopped waiting for {group_id} (cancelled)", action=what)
+            raise self._cancelled(group_id, what)
         grid = self.poll.grid
         if grid > 0:
             now = self._clock()
             seconds = math.ceil((now + seconds) / grid) * grid - now
         if self._sleep is time.sleep:
-            if self.cancel.wait(seconds):
-                raise Cancelled("Cancelled", f"{what}: stopped waiting for {group_id} (cancelled)", action=what)
-        else:  # an injected sleep (tests move a fake clock)
-            self._sleep(seconds)
+            if watch is not None:
+                seen = watch.wait_newer(after, seconds, self.cancel.is_set)
+            else:
+                self.cancel.wait(seconds)
+                seen = None
+            if self.cancel.is_set():
+                raise self._cancelled(group_id, what)
+            return seen
+        self._sleep(seconds)  # an injected sleep (tests move a fake clock)
+        return watch.newer(after) if watch is not None else None
+
+    @staticmethod
+    def _cancelled(group_id: str, what: str) -> Cancelled:
+        return Cancelled("Cancelled", f"{what}: stopped waiting for {group_id} (cancelled)", action=what)
 
     # -- the generic wait -------------------------------------------------------------------
 
@@ -122,11 +166,25 @@ class Waiter:
         """Poll until ``done(observed)``; raise GroupFailed when ``fail`` says why, WaitTimeout at
         the deadline, Cancelled when cancelled.  Polling starts fast, backs off, and starts fast
         again on a status change."""
+        with self.poller.watch(group_id) as watch:
+            return self._wait(watch, done, timeout=timeout, what=what, fail=fail)
+
+    def _wait(
+        self,
+        watch: Watch,
+        done: Callable[[wire.Observed | None], bool],
+        *,
+        timeout: float,
+        what: str,
+        fail: Callable[[wire.Observed | None], str | None],
+    ) -> wire.Observed | None:
+        group_id = watch.group_id
         deadline = self._clock() + timeout
         last_status: str | None = "(none)"
         since = self._clock()
+        seen = self.poller.poll(group_id)
         while True:
-            obs = self.observe(group_id)
+            obs = wire.observe(seen.group) if seen.group is not None else None
             if done(obs):
                 return obs
             reason = fail(obs)
@@ -148,7 +206,8 @@ class Waiter:
                     f"{what}: {group_id} is still {status or 'not listed'} after {timeout:.0f}s",
                     action=what,
                 )
-            self._pause(interval, group_id, what)
+            newer = self._pause(interval, group_id, what, watch, seen.round)
+            seen = newer if newer is not None else self.poller.poll(group_id)
 
     # -- what each operation waits for ------------------------------------------------------
 

@@ -3,21 +3,31 @@
 Settings come from the stack config (``eci:*``), then the standard ``ALIBABA_CLOUD_*``
 environment variables.  This is also where an ``embedded:PATH`` endpoint becomes the in-process
 emulator's transport: building the test double is the caller's choice, never the client's.
+
+ECI's API rate limits count per account, so every client of a provider process that talks to
+one endpoint with one access key shares one :class:`~eci_provider.cloud.ratelimit.RateLimiter`
+(:func:`shared_limiter`): a second configure of the same stack, or a second provider instance
+in the process, draws on the same budget instead of doubling it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..cloud.client import EciClient
 from ..cloud.credentials import Credentials
+from ..cloud.ratelimit import DOCUMENTED_LIMITS, RateLimiter, parse_rate_limits
 from ..cloud.retry import RetryPolicy
 from ..cloud.waiters import Waiter
 
-__all__ = ["EMBEDDED", "Settings", "connect"]
+__all__ = ["EMBEDDED", "RATE_LIMITS_ENV", "Settings", "connect", "shared_limiter"]
+
+#: The environment fallback of ``eci:rateLimits``.
+RATE_LIMITS_ENV = "ECI_RATE_LIMITS"
 
 EMBEDDED = "embedded:"
 #: What the embedded emulator accepts by default: there is no cloud account to protect.
@@ -35,6 +45,9 @@ class Settings:
     retry_max_attempts: int = 10
     #: ``eci:timeoutSeconds``: how long a create, update or delete may wait for its effect.
     timeout: float = 1200.0
+    #: ``eci:rateLimits`` (or ``ECI_RATE_LIMITS``): calls per minute by action that the process
+    #: allows itself; the documented limits, with the actions the setting names replaced.
+    rate_limits: Mapping[str, int] = field(default_factory=lambda: dict(DOCUMENTED_LIMITS))
 
     @classmethod
     def from_config(cls, get: Callable[[str], Any]) -> Settings:
@@ -49,7 +62,18 @@ class Settings:
             ak, sk = _EMBEDDED_DEFAULT_KEY
         attempts = _number(get("eci:retryMaxAttempts"), "eci:retryMaxAttempts", int, cls.retry_max_attempts)
         timeout = _number(get("eci:timeoutSeconds"), "eci:timeoutSeconds", float, cls.timeout)
-        return cls(region, endpoint, Credentials.resolve(ak, sk, token), attempts, timeout)
+        limits = _rate_limits(get("eci:rateLimits"))
+        return cls(region, endpoint, Credentials.resolve(ak, sk, token), attempts, timeout, limits)
+
+
+def _rate_limits(raw: Any) -> dict[str, int]:
+    """``eci:rateLimits``, else ``ECI_RATE_LIMITS``: ``Action=N,...`` or a JSON object."""
+    if raw not in (None, ""):
+        return parse_rate_limits(raw, name="eci:rateLimits")
+    env = os.environ.get(RATE_LIMITS_ENV)
+    if env:
+        return parse_rate_limits(env, name=f"eci:rateLimits (from {RATE_LIMITS_ENV})")
+    return dict(DOCUMENTED_LIMITS)
 
 
 def _number(raw: Any, name: str, kind: type, default: Any) -> Any:
@@ -64,8 +88,31 @@ def _number(raw: Any, name: str, kind: type, default: Any) -> Any:
     return value
 
 
+_limiters: dict[tuple[str, str], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def shared_limiter(settings: Settings) -> RateLimiter:
+    """The process's limiter for the account and endpoint of ``settings``, set to its limits.
+
+    A later configure with other limits changes the shared limiter's limits (the latest stack
+    config wins) and keeps its throttling state.
+    """
+    key = (settings.endpoint or settings.region, settings.credentials.access_key_id)
+    with _limiters_lock:
+        limiter = _limiters.get(key)
+        if limiter is None:
+            limiter = _limiters[key] = RateLimiter(settings.rate_limits)
+        elif limiter.limits != dict(settings.rate_limits):
+            limiter.configure(settings.rate_limits)
+        return limiter
+
+
 def connect(settings: Settings, **client_options: Any) -> Waiter:
-    """A client for ``settings`` and the waiter on top of it (``waiter.client``)."""
+    """A client for ``settings`` and the waiter on top of it (``waiter.client``); the client
+    draws on the process's shared limiter unless ``limiter=`` is given."""
+    if "limiter" not in client_options:
+        client_options["limiter"] = shared_limiter(settings)
     endpoint, transport = settings.endpoint, None
     if endpoint and endpoint.startswith(EMBEDDED):
         from ..emulator import embedded_transport
