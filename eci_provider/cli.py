@@ -215,6 +215,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         db_path=args.db,
         credentials=(Credential(args.access_key_id, args.access_key_secret),),
         transition_seconds=args.transition_seconds,
+        rate_limits=args.rate_limits,
         **limits,
         faults=Faults(
             throttle_rate=args.throttle_rate,
@@ -352,6 +353,15 @@ _COUNT = _ranged(int, "a number of characters, or 0 for no limit", 0)
 _POSITIVE_SECONDS = _ranged(float, "a number of seconds above 0", 1e-3)
 _POSITIVE_COUNT = _ranged(int, "a whole number above 0", 1)
 _REGION_RE = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
+
+
+def _rate_limits(text: str) -> dict[str, int]:
+    from .emulator.config import rate_limits_option
+
+    try:
+        return rate_limits_option(text, name="--rate-limits")
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--rate-limits: ")) from None
 
 
 def _region(text: str) -> str:
@@ -497,6 +507,14 @@ def _add_emulator(sub: Any) -> None:
         help="probability a create ends ScheduleFailed",
     )
     p.add_argument("--seed", metavar="N", type=_SEED, default=0, help="fault RNG seed")
+    p.add_argument(
+        "--rate-limits",
+        metavar="LIMITS",
+        type=_rate_limits,
+        help="enforce API rate limits per access key, answering Throttling beyond them: 'documented' (ECI's "
+        "documented calls per minute), or Action=N pairs that replace those actions' documented limits, e.g. "
+        "DescribeContainerGroups=120,CreateContainerGroup=60 (default: not enforced)",
+    )
     p.add_argument(
         "--read-timeout",
         metavar="S",

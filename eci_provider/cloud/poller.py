@@ -104,6 +104,8 @@ class BatchPoller:
     sleep: Callable[[float], None] = time.sleep
     #: Seconds until a DescribeContainerGroups call may go (the process's rate limiter), or None.
     ready: Callable[[], float] | None = None
+    #: Fill each call's free places with watched groups that are not due (see the module doc).
+    riders: bool = True
     stats: PollerStats = field(default_factory=PollerStats)
 
     def __post_init__(self) -> None:
@@ -175,7 +177,7 @@ class BatchPoller:
             with self._cond:
                 batch, self._pending = self._pending, []
                 due = list(dict.fromkeys(t.group_id for t in batch))
-                riders = self._riders(set(due), -len(due) % IDS_PER_CALL)
+                riders = self._riders(set(due), -len(due) % IDS_PER_CALL) if self.riders else []
                 self._round += 1
                 round_no = self._round
             ids = due + riders

@@ -8,13 +8,13 @@ its own.  :class:`RateLimiter` keeps the process under them instead, and when th
 throttles anyway (another process or machine uses the same account) it slows the whole process
 down for that action, then recovers.
 
-Each action has a budget computed by the generic cell rate algorithm (GCRA): a call may go
-``interval`` seconds after the previous one, with a burst allowance of a tenth of the minute's
-quota.  The steady rate is the rest of the quota spread over the minute, so in any 60 seconds
-at most the documented number of calls is sent (burst + 60 s × rate = limit), and never the
-whole minute's quota at its first second.  A caller *reserves* its slot and sleeps until it:
-callers go in order, each wakes once, and the clock and sleep are injectable (the tests move a
-fake clock and never sleep).
+Each action has a budget: a rate of ``limit`` calls per 60 seconds with a burst allowance of a
+tenth of it (the generic cell rate algorithm), and a log of its last ``limit`` calls, so that
+no 60 seconds ever hold more than ``limit`` calls, however the burst and the steady rate add
+up.  The process can so use the whole documented quota, evenly, and never sends the whole
+minute's quota at its first second.  A caller *reserves* its slot and sleeps until it: callers
+go in order, each wakes once, and the clock and sleep are injectable (the tests move a fake
+clock and never sleep).
 
 On a ``Throttling`` answer (:meth:`RateLimiter.throttled`) the action's budget is cut once per
 episode: its rate halves, every caller of that action pauses (1 s, doubling while the throttling
@@ -32,6 +32,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -45,6 +46,12 @@ __all__ = [
 ]
 
 log = logging.getLogger("eci_provider.cloud.ratelimit")
+
+#: The limits count calls per minute.
+WINDOW = 60.0
+#: Kept between a call and the one ``limit`` calls later beyond the minute: a call reaches
+#: the service a little after its slot, by a delay that varies.
+WINDOW_MARGIN = 0.5
 
 #: Calls per minute and account, from the ECI Limits documentation ("API rate limits").
 DOCUMENTED_LIMITS: Mapping[str, int] = MappingProxyType(
@@ -146,7 +153,7 @@ class _Budget:
 
     action: str
     per_minute: int
-    #: Seconds between calls at full rate, and the burst allowance at full rate.
+    #: Seconds between calls at full rate, and the burst allowance (seconds of slots) at full rate.
     interval: float
     tolerance: float
     tat: float = 0.0  # theoretical arrival time of the next call
@@ -160,6 +167,8 @@ class _Budget:
     paused_until: float = 0.0
     streak: int = 0  # consecutive cuts without a full recovery
     changed_at: float = 0.0  # when ``factor`` last changed
+    #: The slots of the last ``per_minute`` calls, oldest first.
+    log: deque[float] = field(default_factory=deque)
     stats: ActionStats = field(default_factory=ActionStats)
 
     def effective_interval(self) -> float:
@@ -207,14 +216,14 @@ class RateLimiter:
             for action, per_minute in limits.items():
                 per_minute = _per_minute(per_minute, f"rate limit of {action}")
                 burst = max(1, math.floor(per_minute * self.burst_fraction))
-                interval = 60.0 / (per_minute - burst) if per_minute > burst else 60.0
+                interval = WINDOW / per_minute
                 old = self._budgets.get(action)
                 budget = _Budget(action, per_minute, interval, (burst - 1) * interval)
                 if old is not None:
                     budget.tat, budget.factor = old.tat, old.factor
                     budget.generation, budget.epoch = old.generation, old.epoch
                     budget.paused_until, budget.streak, budget.changed_at = old.paused_until, old.streak, old.changed_at
-                    budget.stats = old.stats
+                    budget.log, budget.stats = deque(list(old.log)[-per_minute:]), old.stats
                 budgets[action] = budget
             self._budgets = budgets
 
@@ -285,13 +294,23 @@ class RateLimiter:
                 return 0.0
             now = self._clock()
             self._recover(budget, now)
-            slot = max(now, budget.tat - budget.effective_tolerance(), budget.paused_until)
-            return slot - now
+            return self._earliest(budget, now) - now
 
     def _reserve(self, budget: _Budget, now: float) -> float:
         self._recover(budget, now)
-        slot = max(now, budget.tat - budget.effective_tolerance(), budget.paused_until)
+        slot = self._earliest(budget, now)
         budget.tat = max(budget.tat, slot) + budget.effective_interval()
+        budget.log.append(slot)
+        while len(budget.log) > budget.per_minute:
+            budget.log.popleft()
+        return slot
+
+    @staticmethod
+    def _earliest(budget: _Budget, now: float) -> float:
+        """The earliest slot the rate, the pause and the 60-second log allow."""
+        slot = max(now, budget.tat - budget.effective_tolerance(), budget.paused_until)
+        if len(budget.log) >= budget.per_minute:
+            slot = max(slot, budget.log[0] + WINDOW + WINDOW_MARGIN)
         return slot
 
     def _recover(self, budget: _Budget, now: float) -> None:
@@ -328,8 +347,7 @@ class RateLimiter:
                 budget.changed_at = now
                 budget.stats.cuts += 1
                 budget.paused_until = max(budget.paused_until, now + max(pause, retry_after or 0.0))
-                budget.tat = budget.paused_until  # queued callers re-queue behind the pause
-                budget.epoch += 1
+                self._requeue(budget, now)
                 log.info(
                     "%s throttled: pausing every caller %.1fs, then %.0f calls per minute",
                     permit.action,
@@ -338,9 +356,17 @@ class RateLimiter:
                 )
             elif retry_after and now + retry_after > budget.paused_until:
                 budget.paused_until = now + retry_after
-                budget.tat = max(budget.tat, budget.paused_until)
-                budget.epoch += 1
+                self._requeue(budget, now)
             return max(0.0, budget.paused_until - now)
+
+    @staticmethod
+    def _requeue(budget: _Budget, now: float) -> None:
+        """Void the slots reserved for later than now (their callers, asleep, will queue again
+        behind the pause) and restart the schedule at the pause's end."""
+        while budget.log and budget.log[-1] > now:
+            budget.log.pop()
+        budget.tat = budget.paused_until
+        budget.epoch += 1
 
     def pause_left(self, action: str) -> float:
         """Seconds until the action's throttling pause ends (0 when it is not paused)."""

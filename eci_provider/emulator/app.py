@@ -181,6 +181,8 @@ class App:
             raise ApiError("InvalidVersion", "Specified parameter Version is not valid.")
         action = label[0] = auth.action
         emu.service.count(f"requests.{action}")
+        if not emu.rate_limits.admit(auth.access_key_id, action):
+            raise ApiError("Throttling", SEED_MESSAGES["Throttling"], 400)
         self._inject(action)
         result = emu.service.call(action, auth.params)
         drop_rate = {

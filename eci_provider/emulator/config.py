@@ -1,13 +1,14 @@
-"""Emulator configuration: credentials, timings, retention and faults."""
+"""Emulator configuration: credentials, timings, retention, rate limits and faults."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..cloud.ratelimit import DOCUMENTED_LIMITS, parse_rate_limits
 from .faults import Faults
 
-__all__ = ["Credential", "EmulatorConfig"]
+__all__ = ["Credential", "EmulatorConfig", "rate_limits_option"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class EmulatorConfig:
     #: ``%2B``, ``%2F``, ``%3D``) to 3.5 MiB.  8 MiB leaves as much again for the rest of the spec
     #: and still bounds what one request can make the emulator hold in memory.
     max_body_bytes: int = 8 * 1024 * 1024
+    #: API rate limits to enforce, calls per minute per access key and action (ECI Limits
+    #: documentation, "API rate limits"); beyond them a call is answered ``Throttling`` (400).
+    #: None (the default): not enforced.  See :mod:`.ratelimits` for how a minute is counted.
+    rate_limits: Mapping[str, int] | None = None
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
@@ -72,6 +77,10 @@ class EmulatorConfig:
             raise ValueError("read_timeout_seconds must be positive")
         if self.max_body_bytes < 0:
             raise ValueError("max_body_bytes must not be negative")
+        if self.rate_limits is not None:
+            # Known actions and whole numbers above 0; the actions not named are not limited.
+            checked = parse_rate_limits(self.rate_limits, name="rate_limits")
+            object.__setattr__(self, "rate_limits", {a: checked[a] for a in self.rate_limits})
 
     def credential(self, access_key_id: str) -> Credential | None:
         return next((c for c in self.credentials if c.access_key_id == access_key_id), None)
@@ -115,8 +124,12 @@ def config_from_options(db_path: str, options: Mapping[str, str]) -> EmulatorCon
     faults: dict[str, object] = {}
     cred: dict[str, str] = {}
     for name, raw in options.items():
+        if name == "rate_limits":
+            config["rate_limits"] = rate_limits_option(raw, name="emulator option 'rate_limits'")
+            continue
         if name not in _OPTIONS:
-            raise ValueError(f"unknown emulator option {name!r}; known: {', '.join(sorted(_OPTIONS))}")
+            known = ", ".join(sorted([*_OPTIONS, "rate_limits"]))
+            raise ValueError(f"unknown emulator option {name!r}; known: {known}")
         target, attr, kind = _OPTIONS[name]
         try:
             value = kind(raw)
@@ -129,3 +142,13 @@ def config_from_options(db_path: str, options: Mapping[str, str]) -> EmulatorCon
         config["credentials"] = (Credential(**cred),)
     config["faults"] = Faults(**faults)  # type: ignore[arg-type]
     return EmulatorConfig(**config)  # type: ignore[arg-type]
+
+
+def rate_limits_option(raw: str, *, name: str) -> dict[str, int]:
+    """Rate limits to enforce from a string: ``documented`` (the documented limits), or
+    ``Action=N`` pairs separated by commas, which replace those actions' documented limits
+    (``DescribeContainerGroups=120`` enforces 120 Describe calls a minute and the documented
+    limits of the other actions)."""
+    if raw.strip() == "documented":
+        return dict(DOCUMENTED_LIMITS)
+    return parse_rate_limits(raw, name=name)

@@ -10,6 +10,7 @@ from .app import App
 from .auth import Authenticator
 from .config import EmulatorConfig
 from .faults import FaultInjector, Faults
+from .ratelimits import RateLimits
 from .service import Service
 from .store import Store
 
@@ -34,6 +35,7 @@ class Emulator:
         self.sleep = sleep or time.sleep
         self.store = Store(self.config.db_path)
         self.injector = FaultInjector(self.config.faults)
+        self.rate_limits = RateLimits(self.config.rate_limits, self.clock)
         self.service = Service(self.store, self.config, self.injector, self.clock)
         self.authenticator = Authenticator(self.config, self.store, self.clock)
         self.wsgi_app = App(self)
@@ -53,8 +55,9 @@ class Emulator:
 
     # -- inspection and test hooks ---------------------------------------------------------
     def stats(self) -> dict[str, Any]:
-        """Requests per action, groups ever created, faults injected, groups by status."""
-        return self.service.stats()
+        """Requests per action, groups ever created, faults injected, groups by status, and the
+        rate limits: the limits enforced, throttled answers and peak calls per minute by action."""
+        return {**self.service.stats(), "rate_limits": self.rate_limits.stats()}
 
     def journal(self, since: int = 0) -> list[dict[str, Any]]:
         """Accepted mutating calls with their decisions (see :meth:`Service.journal`)."""
