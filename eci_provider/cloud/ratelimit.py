@@ -9,12 +9,13 @@ throttles anyway (another process or machine uses the same account) it slows the
 down for that action, then recovers.
 
 Each action has a budget: a rate of ``limit`` calls per 60 seconds with a burst allowance of a
-tenth of it (the generic cell rate algorithm), and a log of its last ``limit`` calls, so that
+quarter of it (the generic cell rate algorithm), and a log of its last ``limit`` calls, so that
 no 60 seconds ever hold more than ``limit`` calls, however the burst and the steady rate add
-up.  The process can so use the whole documented quota, evenly, and never sends the whole
-minute's quota at its first second.  A caller *reserves* its slot and sleeps until it: callers
-go in order, each wakes once, and the clock and sleep are injectable (the tests move a fake
-clock and never sleep).
+up.  The process can so use the whole documented quota, and never sends more than a quarter
+of it at once: a stack of a few dozen groups is not slowed down at all, a large one is paced
+evenly instead of spending the minute's quota at its first second and then being throttled.
+A caller *reserves* its slot and sleeps until it: callers go in order, each wakes once, and the
+clock and sleep are injectable (the tests move a fake clock and never sleep).
 
 On a ``Throttling`` answer (:meth:`RateLimiter.throttled`) the action's budget is cut once per
 episode: its rate halves, every caller of that action pauses (1 s, doubling while the throttling
@@ -80,7 +81,7 @@ def parse_rate_limits(raw: Any, *, name: str, base: Mapping[str, int] = DOCUMENT
         text = raw.strip()
         if not text:
             raise ValueError(f"{name}: is empty; give Action=N pairs or a JSON object, e.g. {_EXAMPLE}")
-        if text.startswith("{"):
+        if text.startswith(("{", "[")):
             try:
                 loaded = json.loads(text)
             except ValueError as e:
@@ -191,7 +192,7 @@ class RateLimiter:
         self,
         limits: Mapping[str, int] = DOCUMENTED_LIMITS,
         *,
-        burst_fraction: float = 0.1,
+        burst_fraction: float = 0.25,
         first_pause: float = 1.0,
         max_pause: float = 30.0,
         recover_after: float = 10.0,
