@@ -88,18 +88,18 @@ def test_a_throttled_answer_halves_the_rate_and_pauses_every_caller_once_per_epi
     t = FakeTime()
     lim = limiter(t)
     permits = [lim.acquire("A") for _ in range(8)]  # eight calls in flight together
-    assert lim.throttled(permits[0]) == 1.0  # the first answer cuts: a 1 s pause
+    assert lim.throttled(permits[0]) == 0.5  # the first answer cuts: a half-second pause
     for p in permits[1:]:  # the others were sent before the cut: the same episode
         lim.throttled(p)
     stats = lim.stats()["A"]
     assert (stats.throttled, stats.cuts) == (8, 1)
-    assert lim.rate("A") == 60.0 and lim.pause_left("A") == 1.0
+    assert lim.rate("A") == 60.0 and lim.pause_left("A") == 0.5
     times = []
     for _ in range(4):
         lim.acquire("A")
         times.append(t.now)
     # After the pause, at half the rate (one per second), and no burst while recovering.
-    assert times == [1.0, 2.0, 3.0, 4.0]
+    assert times == [0.5, 1.5, 2.5, 3.5]
 
 
 def test_the_pause_doubles_while_throttling_goes_on_and_honours_retry_after() -> None:
@@ -108,7 +108,7 @@ def test_the_pause_doubles_while_throttling_goes_on_and_honours_retry_after() ->
     pauses = []
     for _ in range(5):
         pauses.append(lim.throttled(lim.acquire("A")))
-    assert pauses == [1.0, 2.0, 4.0, 5.0, 5.0]
+    assert pauses == [0.5, 1.0, 2.0, 4.0, 5.0]
     assert lim.stats()["A"].cuts == 5
     stale = lim.acquire("A")
     lim.throttled(lim.acquire("A"))  # a new cut: ``stale`` now belongs to an older episode
@@ -128,7 +128,7 @@ def test_the_rate_recovers_step_by_step_after_a_calm_period() -> None:
     assert lim.rate("A") == 120.0
     t.now += 100.0
     assert lim.rate("A") == 120.0  # never above the limit
-    assert lim.throttled(lim.acquire("A")) == 1.0  # a full recovery also resets the pause
+    assert lim.throttled(lim.acquire("A")) == 0.5  # a full recovery also resets the pause
 
 
 def test_callers_queued_before_a_cut_queue_again_behind_the_pause() -> None:
@@ -146,7 +146,7 @@ def test_callers_queued_before_a_cut_queue_again_behind_the_pause() -> None:
     lim._sleep = sleep_while_another_call_is_throttled
     lim.acquire("A")
     # Woken at its old slot inside the pause, it queued again and went when the pause ended.
-    assert t.sleeps == pytest.approx([0.1, 0.9]) and t.now == pytest.approx(1.0)
+    assert t.sleeps == pytest.approx([0.1, 0.4]) and t.now == pytest.approx(0.5)
 
 
 def test_configure_keeps_the_throttling_state() -> None:
@@ -155,7 +155,19 @@ def test_configure_keeps_the_throttling_state() -> None:
     lim.throttled(lim.acquire("A"))
     lim.configure({"A": 240, "B": 10})
     assert lim.limits == {"A": 240, "B": 10}
-    assert lim.rate("A") == 120.0 and lim.pause_left("A") == 1.0
+    assert lim.rate("A") == 120.0 and lim.pause_left("A") == 0.5
+
+
+def test_a_success_after_a_cut_ends_the_doubling() -> None:
+    t = FakeTime()
+    lim = limiter(t)
+    assert lim.throttled(lim.acquire("A")) == 0.5
+    lim.succeeded(lim.acquire("A"))  # admitted after the cut, and answered: the pause sufficed
+    assert lim.throttled(lim.acquire("A")) == 0.5
+    stale = lim.acquire("A")
+    assert lim.throttled(lim.acquire("A")) == 1.0
+    lim.succeeded(stale)  # admitted before that cut: says nothing about the last pause
+    assert lim.throttled(lim.acquire("A")) == 2.0
 
 
 # -- many threads, one Throttling: the whole process slows down ---------------------------------
@@ -251,11 +263,11 @@ def run_threads(n: int, vt: VirtualTime, work: Callable[[], None]) -> list[BaseE
 
 
 def test_one_throttling_slows_every_thread_down_and_nobody_sees_it() -> None:
-    """Ten threads call at once; the service throttles everything for half a second.  The
+    """Ten threads call at once; the service throttles everything for 0.4 s.  The
     process cuts once, every thread waits out the same pause (no call during it), then the
     calls go one by one at the halved rate, and all ten succeed."""
     vt = VirtualTime(10)
-    seen, transport = throttling_server(vt, until=0.5, wave=10)
+    seen, transport = throttling_server(vt, until=0.4, wave=10)
     lim = RateLimiter({"DescribeContainerGroups": 600}, clock=vt.clock, sleep=vt.sleep)
     client = EciClient(
         "cn-hangzhou",
@@ -272,7 +284,7 @@ def test_one_throttling_slows_every_thread_down_and_nobody_sees_it() -> None:
     ok = sorted(when for when, outcome in seen if outcome == "ok")
     assert len(throttled) == 10 and set(throttled) == {0.0}  # the first wave, all at once
     assert lim.stats()["DescribeContainerGroups"].cuts == 1  # ten answers, one episode
-    assert len(ok) == 10 and ok[0] == pytest.approx(1.0)  # nobody called during the pause
+    assert len(ok) == 10 and ok[0] == pytest.approx(0.5)  # nobody called during the pause
     gaps = [round(b - a, 6) for a, b in itertools.pairwise(ok)]
     assert gaps == [0.2] * 9  # 600 a minute halved: one call every 0.2 s, no burst
 
@@ -322,7 +334,7 @@ def test_a_create_rides_out_throttling_with_one_client_token() -> None:
     assert client.create_container_group(spec, client_token="tok-1") == "eci-new"
     tokens = {dict(httpx.QueryParams(r.content.decode())).get("ClientToken") for r in requests}
     assert len(requests) == 4 and tokens == {"tok-1"}
-    assert t.sleeps == [1.0, 2.0, 4.0]  # the shared pauses, not a per-call schedule
+    assert t.sleeps == [0.5, 1.0, 2.0]  # the shared pauses, not a per-call schedule
     assert lim.stats()["CreateContainerGroup"].cuts == 3
 
 

@@ -155,11 +155,14 @@ class EciClient:
             attempts += 1
             permit: Permit | None = limiter.acquire(action) if limiter is not None else None
             try:
-                return self._send(action, business, secrets, expect)
+                data = self._send(action, business, secrets, expect)
             except ThrottlingError as e:
                 if permit is not None and limiter is not None:
                     limiter.throttled(permit, e.retry_after)
                 raise
+            if permit is not None and limiter is not None:
+                limiter.succeeded(permit)
+            return data
 
         try:
             return retry_call(

@@ -18,9 +18,11 @@ A caller *reserves* its slot and sleeps until it: callers go in order, each wake
 clock and sleep are injectable (the tests move a fake clock and never sleep).
 
 On a ``Throttling`` answer (:meth:`RateLimiter.throttled`) the action's budget is cut once per
-episode: its rate halves, every caller of that action pauses (1 s, doubling while the throttling
-goes on, at least what ``x-acs-retry-after`` asked), callers already queued are re-queued behind
-the pause, and the burst allowance is withheld.  Throttled answers to calls admitted before
+episode: its rate halves, every caller of that action pauses (0.5 s, doubling while the calls
+after each pause are throttled again, at least what ``x-acs-retry-after`` asked), callers
+already queued are re-queued behind the pause, and the burst allowance is withheld.  A call
+that succeeds after a cut (:meth:`RateLimiter.succeeded`) ends the doubling: the next episode
+pauses 0.5 s again.  Throttled answers to calls admitted before
 the cut are part of the same episode and cut nothing more; that is what the permit's
 generation tells.  After ``recover_after`` seconds without throttling the rate doubles again,
 up to the configured limit.
@@ -166,7 +168,7 @@ class _Budget:
     #: must queue again.
     epoch: int = 0
     paused_until: float = 0.0
-    streak: int = 0  # consecutive cuts without a full recovery
+    streak: int = 0  # consecutive cuts, each without a success in between
     changed_at: float = 0.0  # when ``factor`` last changed
     #: The slots of the last ``per_minute`` calls, oldest first.
     log: deque[float] = field(default_factory=deque)
@@ -193,7 +195,7 @@ class RateLimiter:
         limits: Mapping[str, int] = DOCUMENTED_LIMITS,
         *,
         burst_fraction: float = 0.25,
-        first_pause: float = 1.0,
+        first_pause: float = 0.5,
         max_pause: float = 30.0,
         recover_after: float = 10.0,
         min_factor: float = 1 / 32,
@@ -359,6 +361,14 @@ class RateLimiter:
                 budget.paused_until = now + retry_after
                 self._requeue(budget, now)
             return max(0.0, budget.paused_until - now)
+
+    def succeeded(self, permit: Permit) -> None:
+        """Report a call that got an answer other than ``Throttling``.  Admitted after the last
+        cut, it shows that the pause was long enough: the next episode starts short again."""
+        with self._lock:
+            budget = self._budgets.get(permit.action)
+            if budget is not None and permit.generation == budget.generation:
+                budget.streak = 0
 
     @staticmethod
     def _requeue(budget: _Budget, now: float) -> None:
