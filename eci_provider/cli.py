@@ -274,7 +274,8 @@ GITHUB_COMMENT_LIMIT = 65_536
 def _cmd_preview_comment(args: argparse.Namespace) -> int:
     """Exit 0, or 1 when a --fail-on condition is met (the report is written either way), or 2
     when the input is not a preview document or the report cannot be written."""
-    from .review.report import FAIL_ON, PreviewError, analyse, gate, render_json, render_markdown
+    from .review.comment import render_json, render_markdown
+    from .review.report import FAIL_ON, PreviewError, analyse, gate
 
     fail_on = [c.strip() for c in (args.fail_on or "").split(",") if c.strip()]
     unknown = [c for c in fail_on if c not in FAIL_ON]

@@ -156,9 +156,9 @@ def test_the_provider_is_pickled_under_the_path_old_states_hold() -> None:
 
 
 def test_configuring_again_never_closes_a_client_in_use() -> None:
-    from eci_provider.provider import dynamic
+    from eci_provider.provider.operations import Runtime
 
-    runtime = dynamic._Runtime()
+    runtime = Runtime()
     config = {"eci:region": "cn-hangzhou", "eci:endpoint": "embedded::memory:"}
     runtime.configure(config)
     client = runtime.client
