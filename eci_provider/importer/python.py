@@ -70,7 +70,7 @@ def _entry(prefix: str, value: Any, depth: int) -> list[str]:
     if isinstance(value, Placeholder):
         return [f"{pad}# {one_line(value.what)}: {_WHY[value.reason]}", f"{pad}{prefix}{_call(value)},"]
     flat = _flat(value)
-    if flat is not None and len(pad) + len(prefix) + len(flat) + 1 <= WIDTH:
+    if flat is not None and (len(pad) + len(prefix) + len(flat) + 1 <= WIDTH or not isinstance(value, (dict, list))):
         return [f"{pad}{prefix}{flat},"]
     if isinstance(value, dict):
         open_, close = "{", "}"

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ..cloud.client import EciClient
 from ..cloud.errors import MalformedResponseError
-from ..cloud.wire import Observed, observe
+from ..cloud.wire import Observed, from_describe, observe
 from ..spec.problems import flatten_errors
 
 __all__ = ["GROUP_ID", "MissingGroups", "NothingSelected", "Selection", "fetch"]
@@ -87,6 +87,7 @@ def fetch(client: EciClient, selection: Selection) -> list[Observed]:
 def _decoded(group: Mapping[str, Any]) -> Observed:
     gid = group["ContainerGroupId"]
     try:
+        from_describe(group)  # the spec alone first: when it is what is wrong, the error names the field
         return observe(group)
     except ValidationError as e:
         problems = "; ".join(f"{path}: {msg}" for path, msg in flatten_errors(e)[:3])
