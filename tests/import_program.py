@@ -25,6 +25,7 @@ from eci_provider.spec.model import ContainerGroupSpec
 
 #: What the checks put where a write-only placeholder stands: valid Base64 and a valid path.
 STAND_IN = "AAAA"
+_PREAMBLE = frozenset({"import pulumi", "from eci_provider.provider import ContainerGroup", "config = pulumi.Config()"})
 _HEADER_LINE = re.compile(r"^#   pulumi config set( --secret)? (\S+) -- VALUE", re.M)
 
 
@@ -53,11 +54,12 @@ def program_groups(source: str) -> list[ProgramGroup]:
     compile(tree, "<eci-provider import>", "exec")
     out = []
     for node in tree.body:
-        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+        # Nothing else: a value from the cloud that ended a comment would add a statement.
+        if ast.unparse(node) in _PREAMBLE:
             continue
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Call), ast.unparse(node)
         call = node.value
-        if not (isinstance(call.func, ast.Name) and call.func.id == "ContainerGroup"):
-            continue
+        assert isinstance(call.func, ast.Name) and call.func.id == "ContainerGroup", ast.unparse(node)
         (target,) = node.targets
         assert isinstance(target, ast.Name)
         (name_node,) = call.args

@@ -26,6 +26,7 @@ from eci_provider.cloud.wire import observe
 from eci_provider.emulator import embedded_transport
 from eci_provider.emulator.embedded import clear_embedded_cache
 from eci_provider.importer import MARKER, ImportedGroup, Placeholder
+from eci_provider.importer.document import render_json, render_yaml
 from eci_provider.importer.python import render_python
 from eci_provider.provider import apply
 from eci_provider.spec.model import ContainerGroupSpec, revealed
@@ -217,14 +218,18 @@ def test_every_group_of_a_selection_is_read_across_pages(endpoint: str) -> None:
 )
 def test_any_value_is_written_as_the_literal_it_is(value: Any, text: str) -> None:
     """Whatever the cloud returns (quotes, line breaks, lone surrogates, ``\"\"\"``) is read back
-    from the program unchanged, and cannot end a comment."""
+    unchanged from the program (where it cannot end a comment either) and from both documents."""
     placeholder = Placeholder("k", f"tags[{text}]", True, "write-only", text)
     group = ImportedGroup(
         "eci-1", text, "g", text, {"tags": value, "volumes": [{"x": placeholder}]}, (placeholder,), (text,)
     )
+    expected = {"tags": value, "volumes": [{"x": {MARKER: "k"}}]}
     (program,) = program_groups(render_python([group], text))
-    assert program.spec == {"tags": value, "volumes": [{"x": {MARKER: "k"}}]}
-    assert program.resource_name == text
+    assert program.spec == expected and program.resource_name == text
+    for rendered, load in ((render_json([group], text), json.loads), (render_yaml([group], text), yaml.safe_load)):
+        rendered.encode("utf-8")  # writable, whatever it holds
+        (doc_group,) = load(rendered)["groups"]
+        assert doc_group["spec"] == expected and doc_group["resource_name"] == text
 
 
 def test_an_imported_spec_that_breaks_a_rule_is_written_and_reported(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .assemble import ImportedGroup
@@ -58,44 +59,47 @@ def _group(g: ImportedGroup) -> list[str]:
     lines.append(f"{_INDENT}{_string(g.resource_name)},")
     lines.append(f"{_INDENT}adopt_id={_string(g.group_id)},")
     for name, value in g.spec.items():
-        lines += _entry(f"{name}=", value, 1)
+        lines += _entry(f"{name}=", _node(value), 1)
     lines.append(f"{_INDENT}opts=pulumi.ResourceOptions(protect=True),")
     lines.append(")")
     return lines
 
 
-def _entry(prefix: str, value: Any, depth: int) -> list[str]:
+@dataclass(frozen=True)
+class _Node:
+    """A value made ready to lay out, bottom-up once: its one-line form (None when it holds a
+    placeholder), and for a dict or list its brackets and its children with their prefixes."""
+
+    flat: str | None
+    brackets: str = ""
+    children: tuple[tuple[str, _Node], ...] = ()
+    placeholder: Placeholder | None = None
+
+
+def _node(value: Any) -> _Node:
+    if isinstance(value, Placeholder):
+        return _Node(None, placeholder=value)
+    if isinstance(value, (dict, list)):
+        if isinstance(value, dict):
+            brackets, children = "{}", tuple((f"{_string(k)}: ", _node(v)) for k, v in value.items())
+        else:
+            brackets, children = "[]", tuple(("", _node(v)) for v in value)
+        parts = [f"{p}{c.flat}" for p, c in children if c.flat is not None]
+        flat = brackets[0] + ", ".join(parts) + brackets[1] if len(parts) == len(children) else None
+        return _Node(flat, brackets, children)
+    return _Node(_scalar(value))
+
+
+def _entry(prefix: str, node: _Node, depth: int) -> list[str]:
     """``prefix value,`` at ``depth``, on one line when it fits and holds no placeholder."""
     pad = _INDENT * depth
-    if isinstance(value, Placeholder):
-        return [f"{pad}# {one_line(value.what)}: {_WHY[value.reason]}", f"{pad}{prefix}{_call(value)},"]
-    flat = _flat(value)
-    if flat is not None and (len(pad) + len(prefix) + len(flat) + 1 <= WIDTH or not isinstance(value, (dict, list))):
-        return [f"{pad}{prefix}{flat},"]
-    if isinstance(value, dict):
-        open_, close = "{", "}"
-        body = [line for k, v in value.items() for line in _entry(f"{_string(k)}: ", v, depth + 1)]
-    else:
-        open_, close = "[", "]"
-        body = [line for v in value for line in _entry("", v, depth + 1)]
-    return [f"{pad}{prefix}{open_}", *body, f"{pad}{close},"]
-
-
-def _flat(value: Any) -> str | None:
-    """``value`` as one expression, or None when it holds a placeholder."""
-    if isinstance(value, Placeholder):
-        return None
-    if isinstance(value, dict):
-        items = [(_string(k), _flat(v)) for k, v in value.items()]
-        if any(v is None for _, v in items):
-            return None
-        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
-    if isinstance(value, list):
-        parts = [_flat(v) for v in value]
-        if any(p is None for p in parts):
-            return None
-        return "[" + ", ".join(parts) + "]"  # type: ignore[arg-type]
-    return _scalar(value)
+    if node.placeholder is not None:
+        p = node.placeholder
+        return [f"{pad}# {one_line(p.what)}: {_WHY[p.reason]}", f"{pad}{prefix}{_call(p)},"]
+    if node.flat is not None and (not node.brackets or len(pad) + len(prefix) + len(node.flat) + 1 <= WIDTH):
+        return [f"{pad}{prefix}{node.flat},"]
+    body = [line for p, child in node.children for line in _entry(p, child, depth + 1)]
+    return [f"{pad}{prefix}{node.brackets[0]}", *body, f"{pad}{node.brackets[1]},"]
 
 
 def _scalar(value: Any) -> str:

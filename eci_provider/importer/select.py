@@ -87,14 +87,19 @@ def fetch(client: EciClient, selection: Selection) -> list[Observed]:
 def _decoded(group: Mapping[str, Any]) -> Observed:
     gid = group["ContainerGroupId"]
     try:
-        from_describe(group)  # the spec alone first: when it is what is wrong, the error names the field
         return observe(group)
     except ValidationError as e:
-        problems = "; ".join(f"{path}: {msg}" for path, msg in flatten_errors(e)[:3])
-        raise MalformedResponseError(
-            "MalformedResponse", f"group {gid} cannot be read ({problems})", action=ACTION
-        ) from None
-    except (TypeError, ValueError, AttributeError) as e:
+        raise _unreadable(gid, e) from None
+    except (TypeError, ValueError, AttributeError) as e:  # a part outside the spec is malformed
+        try:
+            from_describe(group)  # when the spec is malformed as well, its error names the field
+        except ValidationError as spec_error:
+            raise _unreadable(gid, spec_error) from None
         raise MalformedResponseError(
             "MalformedResponse", f"group {gid} cannot be read ({type(e).__name__})", action=ACTION
         ) from None
+
+
+def _unreadable(gid: str, error: ValidationError) -> MalformedResponseError:
+    problems = "; ".join(f"{path}: {msg}" for path, msg in flatten_errors(error)[:3])
+    return MalformedResponseError("MalformedResponse", f"group {gid} cannot be read ({problems})", action=ACTION)
