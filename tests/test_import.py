@@ -95,6 +95,34 @@ def rich_spec() -> dict[str, Any]:
     return spec
 
 
+#: The group behind the README's example (section "Take over an existing group").
+README_GROUP: dict[str, Any] = {
+    "name": "shop-web",
+    "zone_id": "cn-hangzhou-k",
+    "v_switch_id": "vsw-bp1shop",
+    "security_group_id": "sg-bp1shop",
+    "resource_group_id": "rg-acfmshop",
+    "tags": {"app": "shop"},
+    "volumes": [
+        {
+            "name": "conf",
+            "type": "ConfigFileVolume",
+            "config_file_volume": {"config_file_to_paths": [{"path": "nginx.conf", "content": "c2VydmVyIHt9"}]},
+        }
+    ],
+    "containers": [
+        {
+            "name": "web",
+            "image": "nginx:1.27",
+            "cpu": 1.0,
+            "memory": 2.0,
+            "ports": [{"port": 80, "protocol": "TCP"}],
+            "volume_mounts": [{"name": "conf", "mount_path": "/etc/nginx/conf.d"}],
+        }
+    ],
+}
+
+
 def import_all_formats(endpoint: str, *argv: str) -> tuple[str, dict[str, Any], str]:
     outputs = {}
     for fmt in ("python", "json", "yaml"):
@@ -156,6 +184,16 @@ def test_one_group_in_every_format(endpoint: str) -> None:
         assert lines[at - 1].lstrip().startswith(f"# {p['what']}: "), lines[at - 1]
     for text in (source, json.dumps(doc), yaml_text):
         assert SECRET_ENV not in text and "pw-REG-pw" not in text and "aGVsbG8=" not in text
+
+
+def test_the_readme_example_is_what_the_command_writes(endpoint: str) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("<!-- begin import example (a test checks it against the command's output) -->\n", 1)[1]
+    block = block.split("<!-- end import example -->", 1)[0]
+    gid = create(endpoint, README_GROUP)
+    status, out, err = run_import("--id", gid, "--endpoint", endpoint)
+    assert (status, err) == (0, "")
+    assert block == "```python\n" + out.replace(gid, "eci-…") + "```\n"
 
 
 def test_the_provider_s_own_tag_is_left_out_and_noted(endpoint: str) -> None:
