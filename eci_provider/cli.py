@@ -353,6 +353,7 @@ def _selection(args: argparse.Namespace) -> Any:
     """The groups the flags select; every mistake is found here, before any API call."""
     from .importer import GROUP_ID, Selection
 
+    args.ids, args.tags = args.ids or [], args.tags or []
     if not args.ids and not args.all:
         raise UsageError("", "say which groups to import: --id eci-... (repeatable) or --all")
     if args.ids and args.all:
@@ -479,15 +480,12 @@ def _add_import(sub: Any) -> None:
         "print a Pulumi program (or a spec document) that takes over existing container groups",
         _cmd_import,
     )
-    p.add_argument(
-        "--id", dest="ids", action="append", default=[], metavar="ID", help="a container group ID (repeatable)"
-    )
+    p.add_argument("--id", dest="ids", action="append", metavar="ID", help="a container group ID (repeatable)")
     p.add_argument("--all", action="store_true", help="every group of the region, narrowed by --tag and --name-prefix")
     p.add_argument(
         "--tag",
         dest="tags",
         action="append",
-        default=[],
         metavar="KEY=VALUE",
         help="with --all: only groups with this tag (repeatable; all must match)",
     )

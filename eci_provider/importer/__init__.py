@@ -11,15 +11,17 @@ results, and :mod:`.python` and :mod:`.document` write them out.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..cloud.wire import Observed
-from ..provider.settings import Settings, connect
 from .assemble import ImportedGroup, assemble
 from .convert import Placeholder, draft
 from .document import MARKER, render_json, render_yaml
 from .python import render_python
 from .select import GROUP_ID, MissingGroups, NothingSelected, Selection, fetch
+
+if TYPE_CHECKING:
+    from ..provider.settings import Settings
 
 __all__ = [
     "FORMATS",
@@ -48,12 +50,16 @@ FORMATS: tuple[str, ...] = tuple(_RENDERERS)
 def settings_for(region: str | None, endpoint: str | None) -> Settings:
     """The provider's settings with flags in place of the stack config (``None``: not given),
     so that the environment fallbacks and the ``embedded:`` endpoint work exactly as in a stack."""
+    from ..provider.settings import Settings  # the provider package loads Pulumi: only when needed
+
     given = {"eci:region": region, "eci:endpoint": endpoint}
     return Settings.from_config(given.get)
 
 
 def read_groups(settings: Settings, selection: Selection) -> list[Observed]:
     """The selected groups as DescribeContainerGroups reports them, decoded."""
+    from ..provider.settings import connect
+
     with connect(settings).client as client:
         return fetch(client, selection)
 
