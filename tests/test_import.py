@@ -296,12 +296,15 @@ def test_an_imported_spec_that_breaks_a_rule_is_written_and_reported(
 # --------------------------------------------------------------------------------------
 
 
-def test_throttling_and_5xx_are_retried(endpoint: str) -> None:
+def test_throttling_and_5xx_are_retried(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    retries: list[int] = []
+    monkeypatch.setattr(RetryPolicy, "delay", lambda self, attempt, rng: retries.append(attempt) or 0.0)
     gid = create(endpoint, web_spec())
     faulty = endpoint + "&throttle_rate=0.4&error_5xx_rate=0.3&seed=7"  # same database, another emulator
     status, out, err = run_import("--id", gid, "--endpoint", faulty, "--format", "json")
     assert (status, err) == (0, "")
     assert json.loads(out)["groups"][0]["adopt_id"] == gid
+    assert retries  # the faults happened, and were retried by the client's policy
 
 
 def test_an_unreadable_answer_is_an_error_not_a_missing_group(endpoint: str) -> None:
