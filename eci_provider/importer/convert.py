@@ -40,6 +40,7 @@ from ..planning import canonical as C
 from ..spec import sizes
 from ..spec.model import RESERVED_TAG_PREFIX, Container, ContainerGroupSpec, InitContainer, Volume
 from ..spec.problems import REQUIRED, flatten_errors
+from ..spec.rules import Shape
 from ..spec.status import REPLACE_STATUSES, TERMINAL_STATUSES
 
 __all__ = ["Draft", "Placeholder", "Slot", "draft"]
@@ -122,17 +123,18 @@ def _model(obj: BaseModel, path: str, draft_: Draft) -> dict[str, Any]:
             continue
         if rule.computed and _is_zero(value):
             continue  # the service reports 0 for a size that was not requested
-        if fp.kind == "tags":
-            tags = {k: v for k, v in value.items() if not k.startswith(RESERVED_TAG_PREFIX)}
-            if tags:
-                out[name] = tags
-        elif fp.kind == "model":
+        if fp.kind is Shape.MAP:
+            assert rule.entries is not None
+            declared = rule.entries.declared(value)
+            if declared:
+                out[name] = declared
+        elif fp.kind is Shape.STRUCT:
             block = _model(value, here, draft_)
             if block:
                 out[name] = block
-        elif fp.kind == "keyed":
+        elif fp.kind is Shape.KEYED:
             out[name] = [_item(item, f"{here}[{C.item_key(item, fp)}]", draft_) for item in value]
-        elif fp.kind == "models":
+        elif fp.kind is Shape.STRUCTS:
             out[name] = [_item(item, f"{here}[{i}]", draft_) for i, item in enumerate(value)]
         else:
             out[name] = list(value) if isinstance(value, list) else value
