@@ -29,7 +29,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from previews import DATA, many_groups
 
-from eci_provider.review.report import Report, analyse, render_json, render_markdown
+from eci_provider.review.comment import render_json, render_markdown
+from eci_provider.review.report import Report, analyse
 
 GITHUB_LIMIT = 65_536
 

@@ -415,11 +415,18 @@ def test_the_group_listing_accepts_a_v3_signature(server: RunningServer) -> None
 
 
 @pytest.fixture
-def secret_environment_values(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Mark environment variable values secret in the spec rules, as a future rule might."""
+def secret_environment_values() -> Iterator[None]:
+    """Mark environment variable values secret in the spec rules, as a future rule might (the
+    rules' field table is computed once per model, so it is computed again around the change)."""
     value_field = EnvironmentVar.model_fields["value"]
     rule = rules.rule_of(EnvironmentVar, "value")
-    monkeypatch.setattr(value_field, "json_schema_extra", dataclasses.replace(rule, secret=True))
+    value_field.json_schema_extra = dataclasses.replace(rule, secret=True)  # type: ignore[assignment]
+    rules.fields_of.cache_clear()
+    try:
+        yield
+    finally:
+        value_field.json_schema_extra = rule  # type: ignore[assignment]
+        rules.fields_of.cache_clear()
 
 
 @pytest.mark.usefixtures("secret_environment_values")

@@ -22,8 +22,9 @@ from previews import DATA, README_BEGIN, README_END, SECRETS, TOKEN, build_all, 
 from eci_provider.cli import build_parser, main
 from eci_provider.provider.state import read_check
 from eci_provider.review import markdown as md
+from eci_provider.review.comment import render_json, render_markdown
 from eci_provider.review.replan import UNKNOWN
-from eci_provider.review.report import FAIL_ON, PreviewError, Report, analyse, gate, render_json, render_markdown
+from eci_provider.review.report import FAIL_ON, PreviewError, Report, analyse, gate
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted(p.stem for p in DATA.glob("*.json") if not p.name.endswith(".report.json"))

@@ -19,7 +19,8 @@ from previews import DATA, many_groups
 
 from eci_provider.cli import main
 from eci_provider.review import markdown as md
-from eci_provider.review.report import Report, analyse, render_markdown
+from eci_provider.review.comment import render_markdown
+from eci_provider.review.report import Report, analyse
 
 GITHUB_LIMIT = 65_536
 #: Kept in full while they fit, in this order: deletes collapse first, instance restarts last.

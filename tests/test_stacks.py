@@ -16,8 +16,8 @@ import pytest
 import yaml
 from engine import is_secret, register, strip_secrets
 
-from eci_provider.provider.apply import owner_value
-from eci_provider.provider.dynamic import IDENTITY
+from eci_provider.provider.operations import IDENTITY
+from eci_provider.provider.ownership import owner_value
 from eci_provider.provider.step import read_desired
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"

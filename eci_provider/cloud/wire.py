@@ -22,7 +22,7 @@ import annotated_types
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from ..spec import rules
-from ..spec.model import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
+from ..spec.model import ContainerGroupSpec
 from ..spec.problems import describe
 from ..spec.rules import Inline
 from ..spec.secret import Secret, sealed_values
@@ -78,7 +78,8 @@ def to_api_tree(model: BaseModel, mode: Mode = "create") -> dict[str, Any]:
     for name, key in _api_fields(type(model), mode):
         value = getattr(model, name)
         if value is not None:
-            out[key] = _api_value(value, mode)
+            entries = rules.rule_of(type(model), name).entries
+            out[key] = entries.to_entries(value) if entries is not None else _api_value(value, mode)
     return out
 
 
@@ -97,8 +98,6 @@ def _api_fields(model: type[BaseModel], mode: Mode) -> tuple[tuple[str, str], ..
 def _api_value(value: Any, mode: Mode) -> Any:
     if isinstance(value, BaseModel):
         return to_api_tree(value, mode)
-    if isinstance(value, dict):  # tags: the API's list of {Key, Value}
-        return [{"Key": k, "Value": v} for k, v in value.items()]
     if isinstance(value, (list, tuple)):
         return [_api_value(v, mode) for v in value]
     return value
@@ -165,24 +164,26 @@ def encode_update(update_type: str, fields: Mapping[str, Any]) -> tuple[dict[str
         if rule.update_name is None:
             raise ValueError(f"{name} is create-only; UpdateContainerGroup cannot carry it")
         model = rules.model_of(ContainerGroupSpec.model_fields[name].annotation)
-        tree[rule.update_name] = _data_to_api(value, model, sensitive)
+        tree[rule.update_name] = _data_to_api(value, model, sensitive, rule.entries)
     return {"UpdateType": update_type, **flatten(tree)}, sensitive
 
 
-def _data_to_api(value: Any, model: type[BaseModel] | None, sensitive: list[str]) -> Any:
+def _data_to_api(
+    value: Any, model: type[BaseModel] | None, sensitive: list[str], entries: rules.Entries | None = None
+) -> Any:
     """Plain spec data (field names, sealed secrets) → an API tree in the Update spelling."""
     if isinstance(value, Secret):
         revealed_value = value.reveal()
         sensitive.extend(sealed_values(value))
-        return _data_to_api(revealed_value, model, sensitive)
+        return _data_to_api(revealed_value, model, sensitive, entries)
     if isinstance(value, Mapping) and model is not None:
         return {
             key: _data_to_api(value[name], rules.model_of(model.model_fields[name].annotation), sensitive)
             for name, key in _api_fields(model, "update")
             if value.get(name) is not None
         }
-    if isinstance(value, Mapping):  # tags: the API's list of {Key, Value}
-        return [{"Key": k, "Value": _data_to_api(v, None, sensitive)} for k, v in value.items()]
+    if isinstance(value, Mapping) and entries is not None:
+        return entries.to_entries({k: _data_to_api(v, None, sensitive) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return [_data_to_api(v, model, sensitive) for v in value]
     return value
@@ -274,8 +275,8 @@ def _allowed(mode: Mode) -> frozenset[str]:
         wire = f.wire_create if mode == "create" else (None if f.create_only else f.wire_update)
         if wire is None or f.child is not None:
             continue
-        if f.path == "tags":
-            names |= {"Tag.N.Key", "Tag.N.Value"}
+        if f.rule.entries is not None:
+            names |= {f"{wire}.N.{f.rule.entries.key}", f"{wire}.N.{f.rule.entries.value}"}
         else:
             names.add(wire)
     return frozenset(names)
@@ -311,8 +312,12 @@ def decode_update_params(params: Mapping[str, str]) -> dict[str, Any]:
         if rule.update_name is None or rule.update_name not in tree:
             continue
         raw = tree.pop(rule.update_name)
-        if name == "tags":
-            raw = ContainerGroupSpec._tags_from_list(raw)  # type: ignore[operator]
+        if rule.entries is not None and isinstance(raw, list):
+            try:
+                raw = rule.entries.parse(raw)
+            except rules.EntryProblem as e:
+                member = f".{rule.entries.key}" if e.member else ""
+                raise WireError("InvalidParameter", f"{rule.update_name}.{e.index + 1}{member}: {e.message}") from None
         try:
             out[name] = _adapter(finfo.annotation).validate_python(raw, context={"update_item": True})
         except ValidationError as e:
@@ -413,7 +418,7 @@ def _blank(value: Any) -> bool:
 
 def _decode_model(model: type[BaseModel], obj: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, rule, child, finfo in rules.fields_of(model):
+    for name, rule, child, finfo, *_ in rules.fields_of(model):
         key = rule.describe_key
         if key is None:
             continue
@@ -426,12 +431,8 @@ def _decode_model(model: type[BaseModel], obj: Mapping[str, Any], prefix: str = 
         raw = _lookup(obj, prefix + key)
         if _empty(raw):
             continue
-        if name == "tags" and model is ContainerGroupSpec:
-            out[name] = {
-                t["Key"]: t.get("Value") or ""
-                for t in raw
-                if t.get("Key") and not str(t["Key"]).startswith(SERVICE_TAG_PREFIXES)
-            } or None
+        if rule.entries is not None:
+            out[name] = rule.entries.from_entries(raw) or None
             continue
         if child is not None:
             if isinstance(raw, list):
@@ -470,7 +471,7 @@ def to_describe(spec: ContainerGroupSpec) -> dict[str, Any]:
 
 def _encode_describe(model: BaseModel, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, rule, _, _ in rules.fields_of(type(model)):
+    for name, rule, *_ in rules.fields_of(type(model)):
         value = getattr(model, name)
         key = rule.describe_key
         if value is None or key is None or rule.hidden_in(model):
@@ -480,8 +481,8 @@ def _encode_describe(model: BaseModel, prefix: str = "") -> dict[str, Any]:
             continue
         if isinstance(value, BaseModel):
             encoded: Any = _encode_describe(value)
-        elif isinstance(value, dict):
-            encoded = [{"Key": k, "Value": v} for k, v in value.items()]
+        elif rule.entries is not None:
+            encoded = rule.entries.to_entries(value)
         elif isinstance(value, list):
             encoded = [_encode_describe(v) if isinstance(v, BaseModel) else v for v in value]
         elif isinstance(value, SecretStr):
@@ -507,7 +508,7 @@ def visible(model: BaseModel) -> Any:
     optional strings read back as unset, which is what they mean.
     """
     updates: dict[str, Any] = {}
-    for name, rule, _, _ in rules.fields_of(type(model)):
+    for name, rule, *_ in rules.fields_of(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
@@ -537,7 +538,7 @@ def overlay(desired: BaseModel | None, observed: BaseModel | None) -> Any:
         return None
     model = type(desired) if desired is not None else type(observed)
     out: dict[str, Any] = {}
-    for name, rule, child, _ in rules.fields_of(model):
+    for name, rule, child, *_ in rules.fields_of(model):
         dv = getattr(desired, name) if desired is not None else None
         ov = getattr(observed, name) if observed is not None else None
         if rule.write_only or rule.hidden_in(desired):
@@ -548,8 +549,8 @@ def overlay(desired: BaseModel | None, observed: BaseModel | None) -> Any:
             value = _overlay_keyed(dv, ov, rule.keyed_by)
         elif isinstance(dv, BaseModel) or isinstance(ov, BaseModel):
             value = overlay(dv, ov)
-        elif name == "tags" and isinstance(ov, dict):
-            value = {k: v for k, v in ov.items() if not k.startswith(RESERVED_TAG_PREFIX)} or None
+        elif rule.entries is not None and isinstance(ov, dict):
+            value = {k: v for k, v in ov.items() if not rule.entries.provider_owned(k)} or None
         else:
             value = ov
         if value is not None:

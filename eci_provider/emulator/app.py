@@ -17,16 +17,30 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
-from .auth import Authenticated, Request, RequestHead
+from .auth import Authenticated, Authenticator, Request, RequestHead
+from .config import EmulatorConfig
 from .errors import REASONS, SEED_MESSAGES, ApiError, error_body, missing, new_request_id, recommend_url
-from .faults import DroppedResponse, MalformedAnswer
-from .service import ACTIONS
+from .faults import DroppedResponse, FaultInjector, MalformedAnswer
+from .service import ACTIONS, Service
 
-if TYPE_CHECKING:
-    from .core import Emulator
+
+class Backend(Protocol):
+    """What the WSGI layer needs of the emulator (:class:`.core.Emulator` is one): the parts it
+    dispatches to, so that this module does not import the one that builds it."""
+
+    config: EmulatorConfig
+    service: Service
+    injector: FaultInjector
+    authenticator: Authenticator
+    sleep: Callable[[float], None]
+
+    def stats(self) -> dict[str, Any]: ...
+
+    def groups(self) -> list[dict[str, Any]]: ...
+
 
 logger = logging.getLogger("eci_provider.emulator")
 
@@ -124,7 +138,7 @@ def parse_form(head: RequestHead, body: bytes) -> dict[str, str]:
 class App:
     """The emulator's WSGI callable (``Emulator.wsgi_app``)."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Backend) -> None:
         self.emulator = emulator
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

@@ -31,8 +31,8 @@ from pydantic import BaseModel, SecretStr
 
 from ..spec import rules
 from ..spec import sizes as _resources
-from ..spec.model import RESERVED_TAG_PREFIX, SERVICE_TAG_PREFIXES, ContainerGroupSpec
-from ..spec.rules import Rule
+from ..spec.model import ContainerGroupSpec
+from ..spec.rules import Rule, Shape
 
 #: Key under which an ordered keyed list records its order.
 ORDER = "(order)"
@@ -121,7 +121,7 @@ class FieldPlan:
     name: str
     rule: Rule
     child: type[BaseModel] | None
-    kind: str  # scalar | model | scalars | models | keyed | tags
+    kind: Shape
     key_fields: tuple[str, ...] = ()
     key_defaults: tuple[Any, ...] = ()
     #: The field or something under it is write-only or hidden: paths are needed to digest it.
@@ -132,28 +132,16 @@ class FieldPlan:
 
 @cache
 def plans(model: type[BaseModel]) -> tuple[FieldPlan, ...]:
+    """The rules' field table of ``model`` (:func:`eci_provider.spec.rules.fields_of`), with what
+    canonicalisation adds: the item keys' defaults and which subtrees need the other side."""
     out = []
-    for name, finfo in model.model_fields.items():
-        rule = rules.rule_of(model, name)
-        child = rules.model_of(finfo.annotation)
-        many = rules.is_list(finfo.annotation)
-        if model is ContainerGroupSpec and name == "tags":
-            kind = "tags"
-        elif child is not None and many and rule.keyed_by:
-            kind = "keyed"
-        elif child is not None and many:
-            kind = "models"
-        elif child is not None:
-            kind = "model"
-        elif many:
-            kind = "scalars"
-        else:
-            kind = "scalar"
+    for row in rules.fields_of(model):
+        rule, child = row.rule, row.child
         keys: tuple[str, ...] = rule.keyed_by or ()
         defaults = tuple(rules.rule_of(child, k).doc_default for k in keys) if child is not None and keys else ()
         wo = rule.write_only or bool(rule.hidden_by) or (child is not None and _subtree(child)[0])
         peer = wo or rule.computed or (child is not None and _subtree(child)[1])
-        out.append(FieldPlan(name, rule, child, kind, keys, defaults, wo, peer))
+        out.append(FieldPlan(row.name, rule, child, row.shape, keys, defaults, wo, peer))
     return tuple(out)
 
 
@@ -340,19 +328,19 @@ def _scalar(value: Any, rule: Rule, mask: bool = False) -> Any:
 
 def _canon_field(value: Any, fp: FieldPlan, path: str, ctx: _Ctx) -> Any:
     kind = fp.kind
-    if kind == "scalar":
+    if kind is Shape.SCALAR:
         return _scalar(value, fp.rule, ctx.mask)
-    if kind == "model":
+    if kind is Shape.STRUCT:
         d = _canon_model(value, path, ctx)
         return d or _MISSING
-    if kind == "scalars":
+    if kind is Shape.SCALARS:
         return tuple(value) if value else _MISSING
-    if kind == "models":
+    if kind is Shape.STRUCTS:
         items = tuple(_canon_model(v, f"{path}[{i}]", ctx) for i, v in enumerate(value))
         return items or _MISSING
-    if kind == "tags":
-        tags = {k: v for k, v in value.items() if not k.startswith((RESERVED_TAG_PREFIX, *SERVICE_TAG_PREFIXES))}
-        return tags or _MISSING
+    if kind is Shape.MAP:
+        assert fp.rule.entries is not None
+        return fp.rule.entries.declared(value) or _MISSING
     assert fp.child is not None  # keyed
     return _keyed(value, fp, path, lambda item, key, p: _canon_model(item, p, ctx))
 
@@ -382,7 +370,7 @@ def _write_only(value: Any, fp: FieldPlan, path: str, ctx: _Ctx) -> Any:
     if plain is _MISSING:
         return _MISSING
     shown = _canon_field(value, fp, path, _Ctx(ctx.salt, mask=True)) if ctx.plain is not None else None
-    if fp.kind == "keyed":
+    if fp.kind is Shape.KEYED:
         out: dict[str, Any] = {}
         for key, item in plain.items():
             p = f"{path}[{key}]" if key != ORDER else path + ORDER
@@ -444,11 +432,11 @@ def _current_model(cur: BaseModel | None, des: BaseModel | None, path: str, ctx:
         hidden = rule.hidden_in(cur) or rule.hidden_in(des)
         if rule.write_only or hidden:
             cv = _current_write_only(value, dvalue, fp, p, ctx)
-        elif fp.kind == "model" and (value is not None or dvalue is not None):
+        elif fp.kind is Shape.STRUCT and (value is not None or dvalue is not None):
             cv = _current_model(value, dvalue, p, ctx) or _MISSING
         elif value is None:
             continue
-        elif fp.kind == "keyed":
+        elif fp.kind is Shape.KEYED:
             cv = _current_keyed(value, dvalue, fp, p, ctx)
         else:
             cv = _canon_field(value, fp, p, ctx)
@@ -467,7 +455,7 @@ def _current_keyed(value: list[Any], dvalue: list[Any] | None, fp: FieldPlan, pa
 
 def _current_write_only(value: Any, dvalue: Any, fp: FieldPlan, path: str, ctx: _Ctx) -> Any:
     if ctx.applied is not None:
-        if fp.kind == "keyed":
+        if fp.kind is Shape.KEYED:
             items = ctx.applied.items_under(path)
             return {k: Digest(v) for k, v in items.items()} or _MISSING
         d = ctx.applied.digests.get(path)
@@ -493,9 +481,9 @@ def create_only_paths(canonical: Mapping[str, Any], model: type[BaseModel], path
         p = _join(path, fp.name)
         if fp.rule.create_only:
             yield p
-        elif fp.kind == "model" and fp.child is not None and isinstance(canonical[fp.name], Mapping):
+        elif fp.kind is Shape.STRUCT and fp.child is not None and isinstance(canonical[fp.name], Mapping):
             yield from create_only_paths(canonical[fp.name], fp.child, p)
-        elif fp.kind == "keyed" and fp.child is not None and isinstance(canonical[fp.name], Mapping):
+        elif fp.kind is Shape.KEYED and fp.child is not None and isinstance(canonical[fp.name], Mapping):
             for key, item in canonical[fp.name].items():
                 if key != ORDER and isinstance(item, Mapping):
                     yield from create_only_paths(item, fp.child, f"{p}[{key}]")

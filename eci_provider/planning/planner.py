@@ -27,7 +27,7 @@ from pydantic import BaseModel, SecretStr
 
 from ..spec import sources
 from ..spec.model import ContainerGroupSpec, revealed
-from ..spec.rules import ListMode, Restart, Rule
+from ..spec.rules import ListMode, Restart, Rule, Shape
 from ..spec.secret import Secret
 from ..spec.status import REPLACE_STATUSES, TERMINAL_STATUSES, UPDATABLE_STATUSES
 from . import canonical as C
@@ -388,14 +388,14 @@ def _diff(
     if d is _NONE or c is _NONE:
         add("added" if c is _NONE else "removed", path, None if c is _NONE else c, None if d is _NONE else d)
         return
-    if fp.kind == "model" and isinstance(d, dict) and isinstance(c, dict):
+    if fp.kind is Shape.STRUCT and isinstance(d, dict) and isinstance(c, dict):
         assert fp.child is not None
         _diff_fields(d, c, fp.child, path, co, secret, out, item)
         return
-    if fp.kind in ("keyed", "tags") and isinstance(d, dict) and isinstance(c, dict):
+    if fp.kind in (Shape.KEYED, Shape.MAP) and isinstance(d, dict) and isinstance(c, dict):
         keys = dict.fromkeys([*d, *c])
         # Tags are a mapping: report them in key order, whatever order the inputs came in.
-        for key in sorted(keys) if fp.kind == "tags" else keys:
+        for key in sorted(keys) if fp.kind is Shape.MAP else keys:
             dv, cv = d.get(key, _NONE), c.get(key, _NONE)
             if dv == cv:
                 continue
@@ -411,7 +411,7 @@ def _diff(
                     sub_item,
                     whole=top_level,
                 )
-            elif fp.kind == "keyed" and isinstance(dv, dict) and isinstance(cv, dict):
+            elif fp.kind is Shape.KEYED and isinstance(dv, dict) and isinstance(cv, dict):
                 assert fp.child is not None
                 _diff_fields(dv, cv, fp.child, f"{path}[{key}]", co, secret, out, sub_item)
             else:  # a tag value, or the digest of a write-only item
@@ -493,7 +493,7 @@ def _replacements(changes: list[Change], dc: dict[str, Any], cc: dict[str, Any])
             continue
         if c.kind == "added" and c.whole and isinstance(_raw(c.new), Mapping):
             fp = C.plan_of(ContainerGroupSpec, c.field)
-            if fp.kind == "keyed" and fp.child is not None:
+            if fp.kind is Shape.KEYED and fp.child is not None:
                 bad = list(C.create_only_paths(_raw(c.new), fp.child, c.path))
                 if bad:
                     paths.extend(bad)
@@ -742,16 +742,16 @@ def seal(value: Any, fp: C.FieldPlan, path: str, marked: frozenset[str]) -> Any:
         return Secret(revealed(value))
     if isinstance(value, SecretStr):
         return Secret(value.get_secret_value())
-    if fp.kind == "model" and isinstance(value, BaseModel):
+    if fp.kind is Shape.STRUCT and isinstance(value, BaseModel):
         return _seal_model(value, path, marked)
-    if fp.kind in ("keyed", "models") and isinstance(value, list):
+    if fp.kind in (Shape.KEYED, Shape.STRUCTS) and isinstance(value, list):
         return [
             _seal_model(item, f"{path}[{C.item_key(item, fp) if fp.kind == 'keyed' else i}]", marked)
             for i, item in enumerate(value)
         ]
-    if fp.kind == "tags" and isinstance(value, dict):
+    if fp.kind is Shape.MAP and isinstance(value, dict):
         return {k: Secret(v) if f"{path}[{k}]" in marked else v for k, v in value.items()}
-    if fp.kind == "scalars" and isinstance(value, list):
+    if fp.kind is Shape.SCALARS and isinstance(value, list):
         return [Secret(revealed(v)) if f"{path}[{i}]" in marked else revealed(v) for i, v in enumerate(value)]
     return revealed(value)
 

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from ..spec.model import ContainerGroupSpec
+from ..spec.rules import Shape
 from . import canonical as C
 
 __all__ = [
@@ -113,7 +114,7 @@ def _key_path(spec: ContainerGroupSpec, segments: list[Any]) -> str | None:
             if not isinstance(node, list) or not 0 <= seg < len(node) or not parts:
                 return None
             item = node[seg]
-            keyed = plan_ is not None and plan_.kind == "keyed" and isinstance(item, BaseModel)
+            keyed = plan_ is not None and plan_.kind is Shape.KEYED and isinstance(item, BaseModel)
             parts[-1] += f"[{C.item_key(item, plan_) if keyed else seg}]"
             node = item
     return ".".join(parts) or None
@@ -218,24 +219,24 @@ _ABSENT: Any = object()
 
 def _view(value: Any, fp: C.FieldPlan, path: str, ctx: _Ctx) -> Any:
     if _secret_here(fp, value, path, ctx.marked):
-        if fp.kind == "scalar":
+        if fp.kind is Shape.SCALAR:
             return ctx.marker(path, value)
-        if fp.kind == "scalars":
+        if fp.kind is Shape.SCALARS:
             return [ctx.marker(path, value)]
         raise _Opaque(path)
-    if fp.kind == "scalar":
+    if fp.kind is Shape.SCALAR:
         return _scalar(value)
-    if fp.kind == "scalars":
+    if fp.kind is Shape.SCALARS:
         return [
             ctx.marker(f"{path}[{i}]", v) if f"{path}[{i}]" in ctx.marked else _scalar(v) for i, v in enumerate(value)
         ]
-    if fp.kind == "tags":
+    if fp.kind is Shape.MAP:
         return {k: (ctx.marker(f"{path}[{k}]", v) if f"{path}[{k}]" in ctx.marked else v) for k, v in value.items()}
-    if fp.kind == "model":
+    if fp.kind is Shape.STRUCT:
         return _view_model(value, path, ctx)
     items = []
     for i, item in enumerate(value):
-        key = C.item_key(item, fp) if fp.kind == "keyed" else str(i)
+        key = C.item_key(item, fp) if fp.kind is Shape.KEYED else str(i)
         items.append(_view_model(item, f"{path}[{key}]", ctx))
     return items
 
@@ -265,20 +266,20 @@ def _leaf(value: Any, reveal: bool) -> Any:
 
 
 def _field_leaves(value: Any, fp: C.FieldPlan, path: str, reveal: bool) -> Iterator[tuple[str, Any]]:
-    if fp.kind == "scalar":
+    if fp.kind is Shape.SCALAR:
         yield path, _leaf(value, reveal)
-    elif fp.kind == "scalars":
+    elif fp.kind is Shape.SCALARS:
         yield path, [_leaf(v, reveal) for v in value]
         for i, v in enumerate(value):
             yield f"{path}[{i}]", _leaf(v, reveal)
-    elif fp.kind == "tags":
+    elif fp.kind is Shape.MAP:
         for k in sorted(value):
             yield f"{path}[{k}]", value[k]
-    elif fp.kind == "model":
+    elif fp.kind is Shape.STRUCT:
         yield from _model_leaves(value, path, reveal)
     else:
         for i, item in enumerate(value):
-            key = C.item_key(item, fp) if fp.kind == "keyed" else str(i)
+            key = C.item_key(item, fp) if fp.kind is Shape.KEYED else str(i)
             yield from _model_leaves(item, f"{path}[{key}]", reveal)
 
 
@@ -313,17 +314,17 @@ def _align_model(a: dict[str, Any], b: dict[str, Any], model: type[BaseModel], p
             continue
         p = f"{path}.{fp.name}" if path else fp.name
         av, bv = a[fp.name], b[fp.name]
-        if fp.kind == "scalar" or (fp.kind == "scalars" and (av in ([SECRET],) or bv in ([SECRET],))):
+        if fp.kind is Shape.SCALAR or (fp.kind is Shape.SCALARS and (av in ([SECRET],) or bv in ([SECRET],))):
             a[fp.name], b[fp.name] = resolve(p, av, bv)
-        elif fp.kind == "scalars" and isinstance(av, list) and isinstance(bv, list) and len(av) == len(bv):
+        elif fp.kind is Shape.SCALARS and isinstance(av, list) and isinstance(bv, list) and len(av) == len(bv):
             for i in range(len(av)):
                 av[i], bv[i] = resolve(f"{p}[{i}]", av[i], bv[i])
-        elif fp.kind == "tags" and isinstance(av, dict) and isinstance(bv, dict):
+        elif fp.kind is Shape.MAP and isinstance(av, dict) and isinstance(bv, dict):
             for k in av.keys() & bv.keys():
                 av[k], bv[k] = resolve(f"{p}[{k}]", av[k], bv[k])
-        elif fp.kind == "model" and isinstance(av, dict) and isinstance(bv, dict) and fp.child is not None:
+        elif fp.kind is Shape.STRUCT and isinstance(av, dict) and isinstance(bv, dict) and fp.child is not None:
             _align_model(av, bv, fp.child, p, resolve)
-        elif fp.kind in ("keyed", "models") and isinstance(av, list) and isinstance(bv, list) and fp.child is not None:
+        elif fp.kind in (Shape.KEYED, Shape.STRUCTS) and isinstance(av, list) and isinstance(bv, list) and fp.child:
             b_items = {_dict_key(item, fp, i): item for i, item in enumerate(bv) if isinstance(item, dict)}
             for i, item in enumerate(av):
                 key = _dict_key(item, fp, i) if isinstance(item, dict) else None
@@ -332,8 +333,8 @@ def _align_model(a: dict[str, Any], b: dict[str, Any], model: type[BaseModel], p
 
 
 def _dict_key(item: Mapping[str, Any], fp: C.FieldPlan, index: int) -> str:
-    """:func:`_canonical.item_key` of an item still in its dict form."""
-    if fp.kind != "keyed":
+    """:func:`.canonical.item_key` of an item still in its dict form."""
+    if fp.kind is not Shape.KEYED:
         return str(index)
     parts = []
     for k, default in zip(fp.key_fields, fp.key_defaults, strict=True):

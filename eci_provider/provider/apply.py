@@ -32,24 +32,17 @@ from ..cloud.client import new_client_token
 from ..cloud.errors import GroupFailed, ServerError, TransportError
 from ..cloud.waiters import Waiter
 from ..planning.planner import Applied, Plan, UpdateCall, plan
-from ..spec.model import RESERVED_TAG_PREFIX, ContainerGroupSpec, revealed
+from ..spec.model import ContainerGroupSpec, revealed
 from ..spec.status import LIVE_STATUSES
+from .ownership import OWNER_TAG, owner_value, tagged
 
 log = logging.getLogger("eci_provider.provider.apply")
-
-OWNER_TAG = RESERVED_TAG_PREFIX + "owner"
-
-
-def owner_value(identity: str) -> str:
-    """A short, stable hash of ``project/stack/resource`` (tag values allow 128 characters)."""
-    return hashlib.sha256(identity.encode()).hexdigest()[:20]
 
 
 def with_owner(spec: ContainerGroupSpec, identity: str) -> ContainerGroupSpec:
     """The spec as it is applied: the user's tags plus the ownership tag (validated, so a
     twenty-first tag is reported like any other limit)."""
-    data = revealed(spec)
-    data["tags"] = {**(spec.tags or {}), OWNER_TAG: owner_value(identity)}
+    data = tagged(revealed(spec), owner_value(identity))
     return ContainerGroupSpec.model_validate(data, context={"allow_owner_tag": True})
 
 

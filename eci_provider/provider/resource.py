@@ -20,7 +20,8 @@ from typing_extensions import Unpack
 
 from ..spec.args import ContainerGroupArgs
 from ..spec.model import ContainerGroupSpec, revealed
-from .dynamic import IDENTITY, SECRET_PATHS, SUMMARY, ContainerGroupProvider
+from .dynamic import ContainerGroupProvider
+from .operations import IDENTITY, SECRET_PATHS, SUMMARY
 from .sentinel import typed_secret_slots
 from .state import CHECK, SECRET_STATE
 

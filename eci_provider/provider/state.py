@@ -50,6 +50,7 @@ from ..planning import canonical as C
 from ..planning.planner import Applied, Plan
 from ..planning.redaction import DRIFTED, key_paths, settled, views
 from ..spec.model import ContainerGroupSpec, revealed, validated
+from .ownership import tagged
 from .sentinel import holds_typed_secret
 
 __all__ = [
@@ -417,14 +418,6 @@ def _validated(data: Mapping[str, Any] | None) -> ContainerGroupSpec | None:
         return None
 
 
-def _with_owner(data: dict[str, Any], owner: str | None) -> dict[str, Any]:
-    if owner and data:
-        from .apply import OWNER_TAG
-
-        data["tags"] = {**(data.get("tags") or {}), OWNER_TAG: owner}
-    return data
-
-
 def _read_v2(outputs: Mapping[str, Any], views: Mapping[str, Any] | None) -> StateData:
     doc = StateDoc.model_validate(_loads(outputs.get(STATE)))
     secret_doc = _loads(outputs.get(SECRET_STATE))
@@ -433,7 +426,7 @@ def _read_v2(outputs: Mapping[str, Any], views: Mapping[str, Any] | None) -> Sta
     # Printed, the applied fields holding secrets show as views (secret values marked); read by
     # the provider, they are whole in the secret part.
     applied_data, blind = spec_data({**doc.applied, **({} if printed else secret.applied)}, None)
-    applied_data = _with_owner(applied_data, doc.owner)
+    applied_data = tagged(applied_data, doc.owner)
     applied = _validated(applied_data)
     observed: dict[str, Any] | None = None
     if applied is not None:
@@ -504,7 +497,7 @@ def _read_v1(outputs: Mapping[str, Any], views: Mapping[str, Any] | None, owner:
         status=_text(outputs.get("status")),
         owner=owner,
         identity=_text(outputs.get("__identity")),
-        applied=_with_owner(applied_data, owner),
+        applied=tagged(applied_data, owner),
         observed=observed,
         salt=_text(outputs.get("applied_salt")),
         digests={k: v for k, v in digests.items() if isinstance(v, str)} if digests is not None else None,

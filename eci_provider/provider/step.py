@@ -25,6 +25,7 @@ from ..planning.redaction import key_paths
 from ..spec.model import ContainerGroupSpec, validated
 from ..spec.problems import flatten_errors
 from ..spec.rules import rule_of
+from .ownership import tagged
 from .state import UNKNOWN, ResourceState, spec_data, spec_inputs
 
 __all__ = ["Desired", "Step", "plan_step", "read_desired"]
@@ -99,10 +100,7 @@ def read_desired(
         return Desired(None, raw, marks=marks, blind=tuple(blind))
     if align is not None:
         align(data)
-    if owner:
-        from .apply import OWNER_TAG
-
-        data["tags"] = {**(data.get("tags") or {}), OWNER_TAG: owner}
+    tagged(data, owner)
     try:
         spec = validated(data, observed=views is not None)
     except ValidationError as e:

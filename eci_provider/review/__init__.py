@@ -1,5 +1,6 @@
 """The pull-request report of ``pulumi preview --json``: what each group's change will do."""
 
-from .report import FAIL_ON, PreviewError, Report, analyse, gate, render_json, render_markdown
+from .comment import render_json, render_markdown
+from .report import FAIL_ON, PreviewError, Report, analyse, gate
 
 __all__ = ["FAIL_ON", "PreviewError", "Report", "analyse", "gate", "render_json", "render_markdown"]

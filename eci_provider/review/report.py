@@ -3,8 +3,8 @@
 Raw Pulumi output says *update* or *replace*.  A reviewer needs to know more: which UpdateType,
 what restarts, why a replacement is needed, and what is risky.  :func:`analyse` reads the
 preview digest (Pulumi's ``PreviewDigest``: steps with old and new states), re-runs the planner for each
-of our groups from the same data the provider's ``diff`` uses (:mod:`._replan`), and builds a
-:class:`Report`; :func:`render_markdown` and :func:`render_json` present it, and
+of our groups from the same data the provider's ``diff`` uses (:mod:`.replan`), and builds a
+:class:`Report`; :mod:`.comment` presents it, and
 :func:`gate` answers ``--fail-on``.
 
 Resources that are not ECI container groups are listed, never analysed.  Secrets are never
@@ -40,11 +40,9 @@ __all__ = [
     "failure_text",
     "failures",
     "gate",
-    "render_json",
-    "render_markdown",
 ]
 
-#: The resource type of :class:`eci_provider.provider.dynamic.ContainerGroup`.
+#: The resource type of :class:`eci_provider.provider.resource.ContainerGroup`.
 RESOURCE_TYPE = "pulumi-python:dynamic/eci:ContainerGroup"
 #: Conditions ``--fail-on`` accepts, with what each means.
 FAIL_ON = {
@@ -592,30 +590,3 @@ def _meets(g: GroupReport, cond: str) -> bool:
         "unknown": g.basis == "unknown",
         "unanalysed": g.basis in ("check", "unanalysed"),
     }[cond]
-
-
-def render_markdown(
-    report: Report, fail_on: Sequence[str] = (), max_chars: int | None = None, full_report_url: str | None = None
-) -> str:
-    """A pull-request comment: summary line and table, warnings, one section per group.
-
-    With ``max_chars``, a report longer than that is shortened to fit (GitHub rejects a comment
-    over 65,536 characters): see :mod:`._preview_fit` for what is kept.  ``full_report_url``
-    links the full report from a shortened one (the CI run whose job summary holds it).
-    """
-    from .render import markdown
-
-    hits = failures(report, fail_on)
-    full = markdown(report, hits)
-    if max_chars is None or len(full) <= max_chars:
-        return full
-    from .fit import fit
-
-    return fit(report, hits, max_chars, full_report_url)
-
-
-def render_json(report: Report, fail_on: Sequence[str] = ()) -> str:
-    """The report for bots: counts, groups, other resources, and the ``--fail-on`` verdict."""
-    from .render import as_json
-
-    return as_json(report, gate(report, fail_on))

@@ -39,9 +39,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from . import rules, sources
 from . import sizes as _resources
-from . import sources
-from .rules import Inline, ListMode, Restart, create_only, field, updatable
+from .rules import Entries, Inline, ListMode, Restart, create_only, field, updatable
 
 #: Tag-key prefix reserved for the provider's own ownership tag. The planner ignores these tags.
 RESERVED_TAG_PREFIX = "eci-provider/"
@@ -961,6 +961,7 @@ class ContainerGroupSpec(_Model):
         list_mode=ListMode.MERGE,
         merge_key="key",
         describe="Tags",
+        entries=Entries(service_prefixes=SERVICE_TAG_PREFIXES, reserved_prefix=RESERVED_TAG_PREFIX),
     )
     volumes: list[Volume] | None = updatable(
         "Volume",
@@ -1010,20 +1011,14 @@ class ContainerGroupSpec(_Model):
     @classmethod
     def _tags_from_list(cls, v: Any) -> Any:
         """Accept the API's list form, ``[{"Key": k, "Value": v}]``, beside the mapping."""
-        if isinstance(v, list):
-            out: dict[str, Any] = {}
-            for i, item in enumerate(v):
-                if not isinstance(item, dict):
-                    raise _problems([(f"[{i}]", "must be an object with Key and Value")])
-                key = item.get("Key", item.get("key"))
-                if key is None:
-                    raise _problems([(f"[{i}].key", "required")])
-                if key in out:
-                    raise _problems([(f"[{i}].key", f"duplicate key {key!r}")])
-                value = item.get("Value", item.get("value"))
-                out[key] = "" if value is None else value
-            return out
-        return v
+        if not isinstance(v, list):
+            return v
+        entries = rules.rule_of(cls, "tags").entries
+        assert entries is not None
+        try:
+            return entries.parse(v)
+        except rules.EntryProblem as e:
+            raise _problems([(f"[{e.index}]" + (f".{e.member}" if e.member else ""), e.message)]) from None
 
     @field_validator("tags")
     @classmethod

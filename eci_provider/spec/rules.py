@@ -23,7 +23,7 @@ the attribute it governs.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple, get_args, get_origin
@@ -62,6 +62,88 @@ class _Same:
 
 
 SAME: Any = _Same()
+
+
+@dataclass(frozen=True)
+class Entries:
+    """A mapping field that travels as a list of ``{Key, Value}`` entries (``Tag.N.Key``).
+
+    Declared on the field's rule, so that every walker (wire codec, canonical forms, planner,
+    redaction) knows the shape from the rule, not from the field's name.  ``service_prefixes``:
+    keys the service adds by itself, never compared, never written back; ``reserved_prefix``:
+    keys the provider writes itself (its ownership tag), never part of what the user declared.
+    """
+
+    key: str = "Key"
+    value: str = "Value"
+    service_prefixes: tuple[str, ...] = ()
+    reserved_prefix: str | None = None
+
+    def to_entries(self, mapping: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [{self.key: k, self.value: v} for k, v in mapping.items()]
+
+    def from_entries(self, entries: Any) -> dict[str, Any]:
+        """The mapping in a list of entries as the service returns it; entries without a key and
+        service-owned keys are left out."""
+        out: dict[str, Any] = {}
+        for entry in entries if isinstance(entries, list) else ():
+            if not isinstance(entry, Mapping):
+                continue
+            key = entry.get(self.key)
+            if key and not self.service_owned(str(key)):
+                out[str(key)] = entry.get(self.value) or ""
+        return out
+
+    def parse(self, entries: list[Any]) -> dict[str, Any]:
+        """The mapping in a list of entries a user or a caller sent, strictly: each must be an
+        object with a key, given once (``key``/``value`` accepted beside the API's spelling).
+        Raises :class:`EntryProblem` naming the entry by its 0-based index."""
+        out: dict[str, Any] = {}
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, Mapping):
+                raise EntryProblem(i, None, f"must be an object with {self.key} and {self.value}")
+            key = entry.get(self.key, entry.get(self.key.lower()))
+            if key is None:
+                raise EntryProblem(i, "key", "required")
+            if key in out:
+                raise EntryProblem(i, "key", f"duplicate key {key!r}")
+            value = entry.get(self.value, entry.get(self.value.lower()))
+            out[key] = "" if value is None else value
+        return out
+
+    def service_owned(self, key: str) -> bool:
+        return bool(self.service_prefixes) and key.startswith(self.service_prefixes)
+
+    def provider_owned(self, key: str) -> bool:
+        return self.reserved_prefix is not None and key.startswith(self.reserved_prefix)
+
+    def declared(self, mapping: Mapping[str, Any]) -> dict[str, Any]:
+        """Only the entries a user declares: neither the service's nor the provider's."""
+        return {k: v for k, v in mapping.items() if not (self.service_owned(k) or self.provider_owned(k))}
+
+
+class EntryProblem(ValueError):
+    """One malformed entry of a mapping sent as entries: its index, the member at fault."""
+
+    def __init__(self, index: int, member: str | None, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.member = member
+        self.message = message
+
+
+class Shape(str, enum.Enum):
+    """What a field holds, as every walker branches on it; derived once per model
+    (:func:`fields_of`) from the annotation and the rule."""
+
+    SCALAR = "scalar"
+    STRUCT = "model"
+    SCALARS = "scalars"
+    STRUCTS = "models"
+    #: A list of structs matched by key (``Rule.keyed_by``).
+    KEYED = "keyed"
+    #: A mapping sent as entries (``Rule.entries``).
+    MAP = "map"
 
 
 @dataclass(frozen=True)
@@ -137,6 +219,8 @@ class Rule:
     source: str = sources.CREATE
     #: Free-text note shown in docs and plan reasons.
     note: str | None = None
+    #: A mapping field: how it travels as entries, and which keys are not the user's.
+    entries: Entries | None = None
 
     # -- derived -----------------------------------------------------------------------
     @property
@@ -212,6 +296,8 @@ class Rule:
             schema["x-hidden-by"] = self.hidden_by
         if self.note:
             schema["x-note"] = self.note
+        if self.entries is not None:
+            schema["x-entries"] = {"key": self.entries.key, "value": self.entries.value}
 
 
 def _field(default: Any, description: str, **kw: Any) -> Any:
@@ -266,20 +352,37 @@ def rule_of(model: type[BaseModel], name: str) -> Rule:
 
 
 class ModelField(NamedTuple):
+    """One row of a model's field table: everything a walker needs to know about a field."""
+
     name: str
     rule: Rule
     child: type[BaseModel] | None  # the nested model, for a struct or a list of structs
     info: Any  # pydantic's FieldInfo (constraints)
+    shape: Shape
+    many: bool
 
 
 @cache
 def fields_of(model: type[BaseModel]) -> tuple[ModelField, ...]:
-    """Each field of ``model`` with its rule and nested model, in declaration order; computed
-    once per model, because the wire codec walks every field of every item on every poll."""
-    return tuple(
-        ModelField(name, rule_of(model, name), model_of(info.annotation), info)
-        for name, info in model.model_fields.items()
-    )
+    """The field table of ``model``: each field with its rule, nested model and shape, in
+    declaration order.  Computed once per model; the wire codec, the canonical forms, the
+    planner and the redaction all walk it (the codec on every poll)."""
+    return tuple(_row(model, name, info) for name, info in model.model_fields.items())
+
+
+def _row(model: type[BaseModel], name: str, info: Any) -> ModelField:
+    rule = rule_of(model, name)
+    child = model_of(info.annotation)
+    many = is_list(info.annotation)
+    if rule.entries is not None:
+        shape = Shape.MAP
+    elif child is not None and many:
+        shape = Shape.KEYED if rule.keyed_by else Shape.STRUCTS
+    elif child is not None:
+        shape = Shape.STRUCT
+    else:
+        shape = Shape.SCALARS if many else Shape.SCALAR
+    return ModelField(name, rule, child, info, shape, many)
 
 
 @cache
@@ -313,6 +416,7 @@ class FieldInfo:
     rule: Rule
     child: type[BaseModel] | None
     many: bool
+    shape: Shape
     top: Rule  # the rule of the enclosing top-level field
     create_only: bool  # this field, or any ancestor, is create-only
     write_only: bool  # this field, or any ancestor, is not returned by Describe
@@ -336,10 +440,7 @@ def _walk(
     write_only_: bool,
     secret_: bool,
 ) -> Iterator[FieldInfo]:
-    for name, finfo in model.model_fields.items():
-        rule = rule_of(model, name)
-        child = model_of(finfo.annotation)
-        many = is_list(finfo.annotation)
+    for name, rule, child, _, shape, many in fields_of(model):
         top_rule = top or rule
         co = create_only_ or rule.create_only
         wo = write_only_ or rule.write_only
@@ -350,7 +451,7 @@ def _walk(
             wire_u = None
         else:
             wire_u = f"{uprefix}{rule.update_name}{'.N' if many else ''}"
-        info = FieldInfo(path, name, model, rule, child, many, top_rule, co, wo, sec, wire_c, wire_u)
+        info = FieldInfo(path, name, model, rule, child, many, shape, top_rule, co, wo, sec, wire_c, wire_u)
         yield info
         if child is not None:
             yield from _walk(

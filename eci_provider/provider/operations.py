@@ -1,0 +1,356 @@
+"""The resource operations, in plain data: what any Pulumi front door calls.
+
+Check, Diff, Create, Update, Read and Delete of one container group, over the typed state
+contract (:mod:`.state`), the one decision (:func:`.step.plan_step`) and the actions
+(:mod:`.apply`).  Values in and out are plain Python data, with Pulumi's secret sentinel
+(:mod:`.sentinel`) on every top-level value that holds a secret; a front door only translates
+its SDK's types to these and back: the dynamic provider (:mod:`.dynamic`) and the native plugin
+both do, so neither holds a decision of its own.
+
+Settings, credentials and the client live in a :class:`Runtime` per provider process, never in
+the provider object (the dynamic provider is pickled into every resource's state).
+"""
+
+from __future__ import annotations
+
+import secrets as _secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cloud import wire
+from ..cloud.errors import NotFoundError
+from ..cloud.waiters import Waiter
+from ..planning.planner import Plan, applied_record, inputs_plan
+from ..planning.redaction import key_paths, leaves, views
+from ..spec.model import ContainerGroupSpec
+from . import apply, sentinel
+from .ownership import owner_value, untagged
+from .settings import Settings, connect
+from .state import (
+    CHECK,
+    ResourceState,
+    checked_inputs,
+    compact_plan,
+    dump,
+    inputs_digest,
+    outputs_of,
+    read_state,
+    spec_inputs,
+)
+from .step import Desired, Step, plan_step, read_desired
+
+__all__ = [
+    "IDENTITY",
+    "SECRET_PATHS",
+    "SUMMARY",
+    "Checked",
+    "Decision",
+    "Operations",
+    "Runtime",
+]
+
+#: Inputs the program adds beside the spec.
+IDENTITY = "__identity"
+SECRET_PATHS = "__secret_paths"
+SUMMARY = "planned_change"
+
+
+class Runtime:
+    """Settings and the shared waiter (and client) of one provider process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: dict[str, Any] = {}
+        self._settings: Settings | None = None
+        self._waiter: Waiter | None = None
+        #: Plans ``check`` made, by resource and inputs: the engine checks a replacement's inputs
+        #: a second time without the previous ones (as for a create), and ``planned_change``
+        #: must still say replace.
+        self.checked: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+
+    def configure(self, config: Mapping[str, Any]) -> None:
+        """Take the stack config.  A process may be configured more than once (the dynamic SDK
+        configures each distinct pickled provider), while other operations run: the same config
+        changes nothing, and a new one never closes a client that is in use (it is dropped, and
+        closed when collected)."""
+        with self._lock:
+            if dict(config) == self._config:
+                return
+            self._config = dict(config)
+            self._settings = None
+            self._waiter = None
+
+    @property
+    def settings(self) -> Settings:
+        with self._lock:
+            if self._settings is None:
+                self._settings = Settings.from_config(lambda k: self._config.get(k))
+            return self._settings
+
+    @property
+    def waiter(self) -> Waiter:
+        settings = self.settings
+        with self._lock:
+            if self._waiter is None:
+                self._waiter = connect(settings)
+            return self._waiter
+
+    @property
+    def client(self) -> Any:
+        return self.waiter.client
+
+    def remember_check(self, key: tuple[str, str], published: dict[str, Any]) -> None:
+        with self._lock:
+            self.checked[key] = published
+            while len(self.checked) > 1024:
+                self.checked.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Check's answer: the inputs to store, and the problems (``(field path, reason)``)."""
+
+    inputs: dict[str, Any]
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Diff's answer, for a front door to translate.
+
+    ``changes``: None when the engine may add its own property diff (the inputs changed), True
+    when only the group differs (with unchanged inputs the engine would read "unknown" as "no
+    change" and drop a replacement), False for nothing to do.
+    """
+
+    changes: bool | None
+    replaces: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    step: Step | None = None
+
+
+def _owner(props: Mapping[str, Any], state: ResourceState | None = None) -> str | None:
+    """The owner-tag value: the one the state keeps, else derived from the identity."""
+    if state is not None and state.owner:
+        return state.owner
+    identity = props.get(IDENTITY) or (state.identity if state is not None else None)
+    return owner_value(identity) if identity else None
+
+
+def _marked_values(desired: Desired) -> list[str]:
+    """The values the program marked secret, for the client to scrub from any error text."""
+    if desired.spec is None:
+        return []
+    marked = desired.secret_paths
+    return [str(v) for path, v in leaves(desired.spec) if any(path == m or path.startswith(m + ".") for m in marked)]
+
+
+class Operations:
+    """One container group's lifecycle over a :class:`Runtime`; ``log`` shows a line to the user."""
+
+    def __init__(self, runtime: Runtime, log: Callable[[str], None]) -> None:
+        self.runtime = runtime
+        self.log = log
+
+    # -- check ----------------------------------------------------------------------------
+    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
+        inputs = sentinel.protect(news, news.get(SECRET_PATHS))
+        desired = read_desired(news, owner=_owner(news))
+        if desired.unknown:
+            inputs.update(checked_inputs(None, {}, unknown=True))
+            return Checked(inputs)
+        if desired.problems:
+            return Checked(inputs, list(desired.problems))
+        assert desired.spec is not None
+        key = (str(news.get(IDENTITY)), inputs_digest(spec_inputs(news)))
+        previous = read_desired(olds, owner=_owner(olds)) if spec_inputs(olds) else None
+        kept = _published_before(olds, news)
+        if kept is not None:
+            published = kept
+        elif previous is not None and previous.spec is not None:
+            p: Plan | None = inputs_plan(previous.spec, desired.spec, list(previous.marks), list(desired.marks))
+            published = checked_inputs(p, views(desired.spec, desired.secret_paths, previous.spec))
+            self.runtime.remember_check(key, published)
+        elif previous is not None:
+            published = checked_inputs(None, views(desired.spec, desired.secret_paths, None))
+            published[SUMMARY] = "replace (the previous inputs no longer validate)"
+        else:
+            remembered = self.runtime.checked.get(key)
+            published = remembered or checked_inputs(None, views(desired.spec, desired.secret_paths, None))
+        inputs.update(published)
+        return Checked(inputs)
+
+    # -- diff -----------------------------------------------------------------------------
+    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
+        state = read_state(olds, applied_owner=_owner(news))
+        desired = read_desired(news, owner=_owner(news, state))
+        step = plan_step(state, desired, region=self.runtime.settings.region)
+        if step.plan is not None:
+            self._log_step(news.get(IDENTITY, id_), id_, step)
+        if step.basis == "unknown":
+            return Decision(True, list(step.replaces), step.delete_before_replace, step)
+        if step.plan is None:
+            raise ValueError(f"{id_}: cannot plan: {'; '.join(step.notes)}")
+        if step.plan.action == "noop":
+            return Decision(False, step=step)
+        inputs_changed = state is None or state.inputs_digest != inputs_digest(spec_inputs(news))
+        return Decision(None if inputs_changed else True, list(step.replaces), step.delete_before_replace, step)
+
+    # -- create ---------------------------------------------------------------------------
+    def create(self, props: Mapping[str, Any], *, timeout: float | None = None) -> tuple[str, dict[str, Any]]:
+        owner = _owner(props)
+        desired = _valid(read_desired(props, owner=owner))
+        identity = props.get(IDENTITY) or f"unnamed/{desired.spec.name}"
+        created = apply.create(
+            self.runtime.waiter,
+            desired.spec,
+            identity,
+            timeout=timeout or self.runtime.settings.timeout,
+            sensitive=_marked_values(desired),
+        )
+        if created.adopted:
+            self.log(f"{identity}: adopted {created.observed.container_group_id}, left behind by an earlier attempt")
+        record = applied_record(desired.spec, _secrets.token_hex(8))
+        plan_ = {"action": "create", "summary": "create"}
+        outs = self._outputs(props, desired, created.observed, record, plan_, owner)
+        return created.observed.container_group_id, outs
+
+    # -- update ---------------------------------------------------------------------------
+    def update(
+        self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        state = read_state(olds, applied_owner=_owner(news))
+        owner = _owner(news, state)
+        desired = _valid(read_desired(news, owner=owner))
+        step = plan_step(state, desired, region=self.runtime.settings.region)
+        salt = state.record.salt if state is not None and state.record is not None else _secrets.token_hex(8)
+        record = applied_record(desired.spec, salt)
+        waiter = self.runtime.waiter
+        p = step.plan
+        if p is not None and p.action == "update":
+            obs = apply.update(waiter, id_, p, desired.spec, record, timeout=timeout or self.runtime.settings.timeout)
+        elif p is not None and p.action == "noop":
+            found = waiter.observe(id_)
+            if found is None:
+                raise NotFoundError("NotFound", f"{id_} no longer exists; run `pulumi refresh`")
+            obs = found
+        else:
+            raise RuntimeError(
+                f"{id_} now needs a {p.action if p else step.basis} ({step.summary}), but the engine asked for an "
+                "update; run `pulumi preview` again"
+            )
+        return self._outputs(news, desired, obs, record, compact_plan(p), owner)
+
+    # -- read (refresh) --------------------------------------------------------------------
+    def read(self, id_: str, props: Mapping[str, Any]) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+        """``(id, outputs, inputs)``; the id is None when a well-formed answer lacks the group."""
+        found = self.runtime.client.describe_container_groups([id_])
+        if not found:
+            return None, {}, {}
+        obs = wire.observe(found[0])
+        state = read_state(props, applied_owner=_owner(props))
+        owner = _owner(props, state)
+        identity = props.get(IDENTITY) or (state.identity if state else None)
+        marks = list(state.marks) if state is not None else list(props.get(SECRET_PATHS) or [])
+        applied = state.applied if state is not None else None
+        # The state keeps what was last *applied*, and the group as seen beside it: their
+        # difference is drift, which the next preview shows.  The inputs take the cloud's values,
+        # so that the engine's own diff shows the drift too.
+        base = applied if applied is not None else obs.spec
+        inputs: dict[str, Any] = {IDENTITY: identity, SECRET_PATHS: marks, **dump(wire.overlay(base, obs.spec))}
+        inputs[SUMMARY] = props.get(SUMMARY) or "no change"
+        views_now = views(base, key_paths(base, marks), base)
+        inputs.update({k: v for k, v in checked_inputs(None, views_now).items() if k != SUMMARY})
+        applied_inputs = {
+            **_applied_inputs(state, base),
+            IDENTITY: identity,
+            SECRET_PATHS: marks,
+            SUMMARY: inputs[SUMMARY],
+        }
+        record = state.record if state is not None and state.record is not None else None
+        outs = self._outputs(
+            applied_inputs,
+            Desired(base, spec_inputs(applied_inputs), marks=tuple(marks)),
+            obs,
+            record or applied_record(base, _secrets.token_hex(8)),
+            state.last_plan if state is not None else {},
+            owner,
+            inputs_seen=state.inputs_digest if state is not None else None,
+        )
+        return id_, outs, sentinel.protect(inputs, marks)
+
+    # -- delete ---------------------------------------------------------------------------
+    def delete(self, id_: str, *, timeout: float | None = None) -> None:
+        apply.delete(self.runtime.waiter, id_, timeout=timeout or self.runtime.settings.timeout)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _outputs(
+        self,
+        props: Mapping[str, Any],
+        desired: Desired,
+        obs: wire.Observed,
+        record: Any,
+        last_plan: Mapping[str, Any],
+        owner: str | None,
+        inputs_seen: str | None = None,
+    ) -> dict[str, Any]:
+        """``inputs_seen``: a refresh keeps the digest of the inputs last applied (it applied none)."""
+        marks = props.get(SECRET_PATHS) or []
+        return outputs_of(
+            props,
+            obs,
+            region=self.runtime.settings.region,
+            identity=props.get(IDENTITY),
+            applied_spec=desired.spec,
+            record=record,
+            secret_paths=key_paths(desired.spec, marks) if desired.spec is not None else [],
+            marks=marks,
+            owner=owner,
+            last_plan=last_plan,
+            protect=sentinel.secret,
+            inputs_seen=inputs_seen,
+        )
+
+    def _log_step(self, name: Any, id_: str, step: Step) -> None:
+        assert step.plan is not None
+        p = step.plan
+        lines = [f"{name} ({id_}): {p.summary()}"]
+        lines += [f"  - {reason}" for reason in p.reasons]
+        lines += [f"  ! {warning}" for warning in p.warnings]
+        self.log("\n".join(lines))
+
+
+def _published_before(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What check published for these very inputs last time, when nothing in them changed.
+
+    Unchanged inputs plan nothing, and publishing the same values again keeps the stored inputs
+    equal: the engine then elides the write of an unchanged ("same") resource, where new values
+    ("no change" after "create") would make it serialise the whole snapshot once per resource,
+    also in a preview.  ``planned_change`` so reads: the change planned when the inputs last
+    changed.  The secret marks must be equal too: views made before a value was marked secret
+    are never reused.
+    """
+    if not all(isinstance(olds.get(k), str) for k in (SUMMARY, CHECK)):
+        return None
+    same = (
+        olds.get(IDENTITY) == news.get(IDENTITY)
+        and olds.get(SECRET_PATHS) == news.get(SECRET_PATHS)
+        and spec_inputs(olds) == spec_inputs(news)
+    )
+    return {SUMMARY: olds[SUMMARY], CHECK: olds[CHECK]} if same else None
+
+
+def _valid(desired: Desired) -> Any:
+    """``desired`` when it holds a spec (check ran before); the engine never sends worse."""
+    if desired.spec is None:
+        reason = "; ".join(f"{p}: {m}" for p, m in desired.problems) or "the inputs are not known"
+        raise ValueError(f"invalid inputs: {reason}")
+    return desired
+
+
+def _applied_inputs(state: ResourceState | None, base: ContainerGroupSpec) -> dict[str, Any]:
+    """The spec inputs last applied, as the program gave them (the state's copy), else ``base``."""
+    return untagged(dump(state.applied if state is not None and state.applied is not None else base))
