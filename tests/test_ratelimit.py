@@ -338,6 +338,31 @@ def test_a_create_rides_out_throttling_with_one_client_token() -> None:
     assert lim.stats()["CreateContainerGroup"].cuts == 3
 
 
+def test_time_queued_for_a_slot_does_not_use_up_the_retry_deadline() -> None:
+    """One create a minute, and a slot already taken: the call queues a minute for its slot, is
+    throttled, and queues another minute.  The retry deadline (30 s) counts neither queue: the
+    create succeeds instead of giving up at its first Throttling."""
+    from eci_provider.spec.model import ContainerGroupSpec
+
+    t = FakeTime()
+    requests, transport = scripted([400, 200])
+    lim = RateLimiter({"CreateContainerGroup": 1}, clock=t.clock, sleep=t.sleep)
+    lim.acquire("CreateContainerGroup")  # another caller's call, just sent
+    client = EciClient(
+        "cn-hangzhou",
+        credentials=CREDS,
+        transport=transport,
+        limiter=lim,
+        clock=t.clock,
+        sleep=t.sleep,
+        retry=RetryPolicy(max_attempts=4, deadline=30.0),
+    )
+    spec = ContainerGroupSpec.model_validate({"name": "web", "containers": [{"name": "web", "image": "nginx"}]})
+    assert client.create_container_group(spec, client_token="tok-1") == "eci-new"
+    assert len(requests) == 2
+    assert t.now > 2 * 60.0  # two queued minutes, each longer than the deadline
+
+
 def test_once_the_retries_run_out_the_error_names_the_action_and_its_limit() -> None:
     t = FakeTime()
     requests, transport = scripted([400])

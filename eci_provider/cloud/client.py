@@ -18,8 +18,9 @@ keeps its await logic apart from CRUD.
   :class:`~eci_provider.cloud.ratelimit.RateLimiter`, shared by the process (the provider's
   settings build one), so the process stays under the documented per-minute limits.  A
   ``Throttling`` answer is reported to it, and the retry waits out the limiter's pause, which
-  every caller of that action shares, rather than backing off on its own.  Once the retries
-  are used up, the error names the action and its limit.
+  every caller of that action shares, rather than backing off on its own.  Time queued for the
+  process's own slots does not count against the retry deadline.  Once the retries are used
+  up, the error names the action and its limit.
 * Secrets: an error text never echoes a secret the request carried (the access key secret, STS
   token, registry passwords, config files, values the program marked secret), neither as sent
   nor URL-encoded.
@@ -149,11 +150,19 @@ class EciClient:
         secrets = _scrub_list((*self._credentials.secrets(), *sensitive))
         limiter = self.limiter
         started, attempts = self._clock(), 0
+        #: Seconds spent queued for this process's own slots.  They do not count against the
+        #: retry deadline: that budget is for the service's answers, and a call queued behind
+        #: a large stack's others must not give up at its first Throttling for having waited.
+        queued = 0.0
 
         def attempt() -> dict[str, Any]:
-            nonlocal attempts
+            nonlocal attempts, queued
             attempts += 1
-            permit: Permit | None = limiter.acquire(action) if limiter is not None else None
+            permit: Permit | None = None
+            if limiter is not None:
+                before = self._clock()
+                permit = limiter.acquire(action)
+                queued += self._clock() - before
             try:
                 data = self._send(action, business, secrets, expect)
             except ThrottlingError as e:
@@ -169,7 +178,7 @@ class EciClient:
                 attempt,
                 self.retry,
                 what=action,
-                clock=self._clock,
+                clock=lambda: self._clock() - queued,
                 sleep=self._sleep,
                 rng=self._rng,
                 stats=self.retry_stats,
@@ -198,7 +207,7 @@ class EciClient:
         if configured is not None and self.limiter is not None:
             rate = self.limiter.rate(action) or configured
             parts.append(
-                f"this process allows itself {configured} per minute (eci:rateLimits), {rate:.0f} since the "
+                f"this process allows itself {configured} per minute (eci:rateLimits), {rate:.3g} since the "
                 f"throttling; another client of the account may be using the quota: retry later, or lower "
                 f"eci:rateLimits"
             )
