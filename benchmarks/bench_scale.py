@@ -197,6 +197,8 @@ class Command:
     returncode: int
     output: str
     calls: Counter[str] = field(default_factory=Counter)
+    #: Throttling answers the emulator gave during the command.
+    throttled: int = 0
     rss_kib: int = 0
 
 
@@ -286,9 +288,11 @@ def lifecycle(
         ]
         for name, version, args in steps:
             stack.declare(entries(n, version=version, kind=kind, sleeps=sleeps))
-            before = Counter(server.emulator.stats()["requests"])
+            before = server.emulator.stats()
             command = run_command(stack, front, name, args, timeout)
-            command.calls = Counter(server.emulator.stats()["requests"]) - before
+            after = server.emulator.stats()
+            command.calls = Counter(after["requests"]) - Counter(before["requests"])
+            command.throttled = _throttled(after) - _throttled(before)
             commands.append(command)
             if name == "refresh":
                 state_bytes = checkpoint.stat().st_size  # every group in it, refreshed
@@ -298,6 +302,10 @@ def lifecycle(
         writes.close()
     others = _tree_bytes(backend) - checkpoint.stat().st_size - others_before
     return Lifecycle(commands, state_bytes, writes.bytes + max(0, others), writes.writes)
+
+
+def _throttled(stats: dict[str, Any]) -> int:
+    return sum(stats["rate_limits"]["throttled"].values())
 
 
 def _tree_bytes(root: Path) -> int:
@@ -416,11 +424,11 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(root, ignore_errors=True)
 
     print(f"\nwall time (the trivial provider sleeps create {2 * t:g} s, update {t:g} s, delete {t:g} s)")
-    print(f"  {'command':9s} {'ours':>9s} {'trivial':>9s} {'ratio':>7s}   API calls (ours)")
+    print(f"  {'command':9s} {'ours':>9s} {'trivial':>9s} {'ratio':>7s} {'throttled':>9s}   API calls (ours)")
     for mine, theirs in zip(ours.commands, base.commands, strict=False):
         calls = json.dumps(dict(sorted(mine.calls.items())))
         ratio = _ratio(mine.seconds, theirs.seconds)
-        print(f"  {mine.name:9s} {mine.seconds:8.1f}s {theirs.seconds:8.1f}s {ratio:>7s}   {calls}")
+        print(f"  {mine.name:9s} {mine.seconds:8.1f}s {theirs.seconds:8.1f}s {ratio:>7s} {mine.throttled:9d}   {calls}")
     print(f"  {'total':9s} {ours.seconds:8.1f}s {base.seconds:8.1f}s {_ratio(ours.seconds, base.seconds):>7s}")
 
     rate = emulated["rate_limits"]

@@ -121,6 +121,12 @@ def test_the_rate_recovers_step_by_step_after_a_calm_period() -> None:
     lim = limiter(t, recover_after=10.0)
     lim.throttled(lim.acquire("A"))
     lim.throttled(lim.acquire("A"))
+    assert lim.rate("A") == 60.0  # two episodes at once: the rate halves once
+    t.now += 5.0
+    lim.throttled(lim.acquire("A"))  # still throttled 5 s later: a longer pause, the same rate
+    assert lim.rate("A") == 60.0 and lim.pause_left("A") == 2.0
+    t.now += 7.0
+    lim.throttled(lim.acquire("A"))  # and 12 s after the first halving: halved again
     assert lim.rate("A") == 30.0
     t.now += 10.0
     assert lim.rate("A") == 60.0

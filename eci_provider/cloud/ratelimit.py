@@ -18,9 +18,14 @@ A caller *reserves* its slot and sleeps until it: callers go in order, each wake
 clock and sleep are injectable (the tests move a fake clock and never sleep).
 
 On a ``Throttling`` answer (:meth:`RateLimiter.throttled`) the action's budget is cut once per
-episode: its rate halves, every caller of that action pauses (0.5 s, doubling while the calls
-after each pause are throttled again, at least what ``x-acs-retry-after`` asked), callers
-already queued are re-queued behind the pause, and the burst allowance is withheld.  A call
+episode: every caller of that action pauses (0.5 s, doubling while the calls after each pause
+are throttled again, at least what ``x-acs-retry-after`` asked), callers already queued are
+re-queued behind the pause, the burst allowance is withheld, and the rate halves, at most once
+per ``recover_after`` seconds.  Throttling that goes on within that time lengthens the pauses
+but cuts the rate no further: a service's minute drains with time, whatever the rate, so that
+a new provider process meeting the calls of the one before it in the service's count (each
+``pulumi`` command starts one) waits a few pauses, instead of being cut to a thirty-second of
+its rate and climbing back for a minute.  A call
 that succeeds after a cut (:meth:`RateLimiter.succeeded`) ends the doubling: the next episode
 pauses 0.5 s again.  Throttled answers to calls admitted before
 the cut are part of the same episode and cut nothing more; that is what the permit's
@@ -145,7 +150,8 @@ class ActionStats:
     #: Calls that had to wait for their slot, and how long they waited in total.
     delayed: int = 0
     waited: float = 0.0
-    #: Throttled answers reported, and how many of them cut the rate (one per episode).
+    #: Throttled answers reported, and the episodes they made (each pauses the action; the rate
+    #: halves at most once per ``recover_after`` seconds).
     throttled: int = 0
     cuts: int = 0
 
@@ -169,7 +175,8 @@ class _Budget:
     epoch: int = 0
     paused_until: float = 0.0
     streak: int = 0  # consecutive cuts, each without a success in between
-    changed_at: float = 0.0  # when ``factor`` last changed
+    changed_at: float = 0.0  # when the last episode began (recovery counts from it)
+    halved_at: float = -math.inf  # when ``factor`` was last halved
     #: The slots of the last ``per_minute`` calls, oldest first.
     log: deque[float] = field(default_factory=deque)
     stats: ActionStats = field(default_factory=ActionStats)
@@ -226,6 +233,7 @@ class RateLimiter:
                     budget.tat, budget.factor = old.tat, old.factor
                     budget.generation, budget.epoch = old.generation, old.epoch
                     budget.paused_until, budget.streak, budget.changed_at = old.paused_until, old.streak, old.changed_at
+                    budget.halved_at = old.halved_at
                     budget.log, budget.stats = deque(list(old.log)[-per_minute:]), old.stats
                 budgets[action] = budget
             self._budgets = budgets
@@ -331,9 +339,10 @@ class RateLimiter:
         """Report a ``Throttling`` answer to the call ``permit`` admitted; returns how long
         every caller of the action now pauses (from now).
 
-        The first report of an episode (a permit of the current generation) halves the rate and
-        pauses the action; later reports of calls admitted before that cut only extend the pause
-        to a longer ``retry_after``.
+        The first report of an episode (a permit of the current generation) pauses the action and
+        halves its rate (unless it was halved less than ``recover_after`` seconds ago); later
+        reports of calls admitted before that cut only extend the pause to a longer
+        ``retry_after``.
         """
         with self._lock:
             budget = self._budgets.get(permit.action)
@@ -346,7 +355,9 @@ class RateLimiter:
                 pause = min(self.max_pause, self.first_pause * 2**budget.streak)
                 budget.streak += 1
                 budget.generation += 1
-                budget.factor = max(self.min_factor, budget.factor / 2)
+                if budget.factor >= 1.0 or now - budget.halved_at >= self.recover_after:
+                    budget.factor = max(self.min_factor, budget.factor / 2)
+                    budget.halved_at = now
                 budget.changed_at = now
                 budget.stats.cuts += 1
                 budget.paused_until = max(budget.paused_until, now + max(pause, retry_after or 0.0))
