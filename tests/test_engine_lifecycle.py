@@ -112,6 +112,18 @@ def test_preview_diff_shows_the_change_and_the_plan_but_no_bookkeeping_or_secret
     assert "~ value: [secret] => [secret]" in text, text
     assert text.count("__check (hidden)") == 2 and "__plan" not in text and "__redacted" not in text, text
 
+    # Unmarking: the value becomes plain.  Its old, secret side stays masked in the diff, the
+    # provider's diagnostics, the event log and the plan kept in state.
+    stack.up()
+    marked["secret_paths"] = []
+    marked["spec"]["containers"][0]["environment_vars"][0]["value"] = "now-plain-3"
+    stack.declare([web("plain", image="nginx:1.26"), marked])
+    events = tmp_path / "events.json"
+    seen = stack.preview("--diff").stdout + stack.up("--event-log", str(events)).stdout + events.read_text()
+    state = json.dumps(stack.export())
+    assert "new-db-pass-2" not in seen and "new-db-pass-2" not in state
+    assert "containers[web].environment_vars[DB_PASS].value" in seen, seen
+
 
 # -- drift ----------------------------------------------------------------------------------
 
