@@ -24,7 +24,7 @@ from ..planning.canonical import at_or_under
 from ..planning.planner import pinned
 from ..planning.redaction import MARKERS, SECRET, is_marker, key_paths, leaves
 from ..provider.state import read_check
-from ..spec import rules
+from ..spec import display, rules
 from ..spec.model import RESERVED_TAG_PREFIX, ContainerGroupSpec
 from .replan import MASK, UNKNOWN, Replanned, as_mapping, desired_view, replan, shown_text
 
@@ -362,14 +362,10 @@ def _created(spec: ContainerGroupSpec, marked: Sequence[str]) -> Iterable[tuple[
 
 def _show(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(_show(v) for v in value)
+        return "[" + ", ".join(_show(v) for v in value) + "]"
     if is_marker(value) or value == MASK:
         return SECRET
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return display.show(value)
 
 
 def _changed(
