@@ -219,7 +219,9 @@ class Operations:
         assert desired.spec is not None
         key = (str(news.get(IDENTITY)), inputs_digest(spec_inputs(news)))
         previous = read_desired(olds, owner=_owner(olds)) if spec_inputs(olds) else None
-        kept = _published_before(olds, news)
+        # The inputs of an adoption's check published its plan: not reused once it is done.
+        adopted_before = any(olds.get(k) is not None for k in adoption.INPUTS)
+        kept = None if adopted_before else _published_before(olds, news)
         if kept is not None:
             published = kept
         elif previous is not None and previous.spec is not None:
