@@ -394,3 +394,64 @@ def test_the_check_of_a_create_with_an_unknown_adopt_id_defers_to_pulumi_up(clou
     published = checked(cloud, inputs("web", group_spec(), adopt_id="04da6b54-80e4-46f7-96ec-b56ff0331ba9"))
     assert "known only during pulumi up" in published[SUMMARY]
     assert json.loads(published[CHECK])["plan"]["action"] == "unknown"
+
+
+# -- the PR report ----------------------------------------------------------------------------
+
+
+def _preview_of(published: dict[str, Any]) -> dict[str, Any]:
+    """A ``pulumi preview --json`` document with one create: the engine's shape, the inputs
+    check published."""
+    from eci_provider.review.report import RESOURCE_TYPE
+
+    urn = f"urn:pulumi:dev::shop::{RESOURCE_TYPE}::web"
+    return {"steps": [{"op": "create", "urn": urn, "newState": {"type": RESOURCE_TYPE, "urn": urn, "inputs": published}}]}
+
+
+def test_the_report_shows_an_adoption_as_its_own_kind_of_step(cloud: Cloud) -> None:
+    from eci_provider.review import analyse, gate, render_json, render_markdown
+
+    spec = group_spec()
+    gid = cloud.existing(spec)
+    published = checked(cloud, inputs("web", with_image(spec, "nginx:1.26"), adopt_id=gid))
+    report = analyse(_preview_of(published))
+    (g,) = report.groups
+    assert (g.impact, g.basis, g.group_id, g.update_type) == ("adopt", "adopt", gid, "IncrementalUpdate")
+    assert g.summary == "Adopt an existing group (then update, IncrementalUpdate)"
+    assert [r.path for r in g.rows] == ["containers[web].image"] and g.restarted == ("web",)
+    assert report.counts()["adopt"] == 1 and report.counts()["create"] == 0
+    assert gate(report, ["adopt", "update", "container-restart"]) == [
+        "adopt: web (an existing group is taken over by adopt_id)",
+        "update: web (a group is updated in place)",
+        "container-restart: web (an update restarts containers)",
+    ]
+    assert gate(report, ["create", "replace", "instance-restart"]) == []
+    doc = json.loads(render_json(report, []))
+    assert doc["counts"]["adopt"] == 1
+    assert doc["groups"][0]["adopt"] == {
+        "id": gid,
+        "action": "update",
+        "restart": "containers",
+        "unverified": ["volumes[conf].config_file_volume.config_file_to_paths[app.conf].content"],
+        "sent": [],
+    }
+    text = render_markdown(report, [])
+    assert "1 to adopt" in text and "Adopt an existing group" in text and gid in text
+    assert "IncrementalUpdate" in text and "1 write-only value(s) not verified" in text
+    assert CONTENT not in text and CONTENT not in json.dumps(doc)
+
+
+def test_the_report_of_an_adoption_with_no_change_and_one_with_replacement(cloud: Cloud) -> None:
+    from eci_provider.review import analyse, gate
+
+    spec = group_spec()
+    gid = cloud.existing(spec)
+    (same,) = analyse(_preview_of(checked(cloud, inputs("web", spec, adopt_id=gid)))).groups
+    assert same.summary == "Adopt an existing group (no change)" and same.rows == ()
+    news = inputs("web", group_spec(v_switch_id="vsw-b"), adopt_id=gid, adopt_replace=True)
+    report = analyse(_preview_of(checked(cloud, news)))
+    (g,) = report.groups
+    assert g.impact == "adopt" and g.replace_fields == ("v_switch_id",)
+    assert g.summary == "Adopt an existing group (replaced: create first)"
+    assert any("adopt_replace" in w and gid in w for w in g.warnings)
+    assert gate(report, ["replace"]) == ["replace: web (a group is replaced)"]

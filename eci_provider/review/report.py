@@ -56,7 +56,7 @@ FAIL_ON = {
     "drift": "a change reverts something changed outside Pulumi",
     "unknown": "what happens to a group is known only during pulumi up",
     "unanalysed": "a group is not re-planned from its observed state (check's plan, or not analysed at all)",
-    "adopt": "an existing group is adopted (taken over by this stack)",
+    "adopt": "an existing group is taken over by adopt_id",
 }
 #: Impact categories, in report order: label and marker.  An instance restart and a
 #: replacement carry the warning sign.
