@@ -405,7 +405,9 @@ def _preview_of(published: dict[str, Any]) -> dict[str, Any]:
     from eci_provider.review.report import RESOURCE_TYPE
 
     urn = f"urn:pulumi:dev::shop::{RESOURCE_TYPE}::web"
-    return {"steps": [{"op": "create", "urn": urn, "newState": {"type": RESOURCE_TYPE, "urn": urn, "inputs": published}}]}
+    return {
+        "steps": [{"op": "create", "urn": urn, "newState": {"type": RESOURCE_TYPE, "urn": urn, "inputs": published}}]
+    }
 
 
 def test_the_report_shows_an_adoption_as_its_own_kind_of_step(cloud: Cloud) -> None:

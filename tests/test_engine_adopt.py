@@ -192,7 +192,11 @@ def test_adopt_then_update_in_place_rename_and_destroy(world: World) -> None:
 
     stack.up()
     (write,) = world.writes_since(mark)
-    assert (write["action"], write["group_id"], write["update_type"]) == ("UpdateContainerGroup", gid, "IncrementalUpdate")
+    assert (write["action"], write["group_id"], write["update_type"]) == (
+        "UpdateContainerGroup",
+        gid,
+        "IncrementalUpdate",
+    )
     assert ids_in_state(stack) == {"api": gid}
     owner = owner_value(f"{PROJECT}/update/api")
     assert world.tags(gid)[OWNER_TAG] == owner
