@@ -421,6 +421,7 @@ def test_the_report_shows_an_adoption_as_its_own_kind_of_step(cloud: Cloud) -> N
     assert (g.impact, g.basis, g.group_id, g.update_type) == ("adopt", "adopt", gid, "IncrementalUpdate")
     assert g.summary == "Adopt an existing group (then update, IncrementalUpdate)"
     assert [r.path for r in g.rows] == ["containers[web].image"] and g.restarted == ("web",)
+    assert g.effect == "update-containers"
     assert report.counts()["adopt"] == 1 and report.counts()["create"] == 0
     assert gate(report, ["adopt", "update", "container-restart"]) == [
         "adopt: web (an existing group is taken over by adopt_id)",
@@ -449,11 +450,12 @@ def test_the_report_of_an_adoption_with_no_change_and_one_with_replacement(cloud
     spec = group_spec()
     gid = cloud.existing(spec)
     (same,) = analyse(_preview_of(checked(cloud, inputs("web", spec, adopt_id=gid)))).groups
-    assert same.summary == "Adopt an existing group (no change)" and same.rows == ()
+    assert same.summary == "Adopt an existing group (no change)" and same.rows == () and same.effect == "adopt"
     news = inputs("web", group_spec(v_switch_id="vsw-b"), adopt_id=gid, adopt_replace=True)
     report = analyse(_preview_of(checked(cloud, news)))
     (g,) = report.groups
     assert g.impact == "adopt" and g.replace_fields == ("v_switch_id",)
+    assert g.effect == "replace"  # so a shortened comment keeps it in full, as any replacement
     assert g.summary == "Adopt an existing group (replaced: create first)"
     assert any("adopt_replace" in w and gid in w for w in g.warnings)
     assert gate(report, ["replace"]) == ["replace: web (a group is replaced)"]

@@ -143,6 +143,17 @@ class GroupReport:
     adopt: Mapping[str, Any] | None = None
 
     @property
+    def effect(self) -> str:
+        """What happens to the running group, as an impact: an adoption's is that of the plan
+        it carries out (a replacement or an instance restart must not hide behind "adopt")."""
+        if self.impact != "adopt" or self.adopt is None:
+            return self.impact
+        if self.adopt.get("action") == "replace":
+            return "replace"
+        restart = self.adopt.get("restart") if self.adopt.get("action") == "update" else None
+        return {"instance": "update-instance", "containers": "update-containers"}.get(str(restart), "adopt")
+
+    @property
     def summary(self) -> str:
         label = IMPACTS[self.impact][0]
         if self.impact in ("update-none", "update-containers", "update-instance"):
