@@ -178,6 +178,14 @@ def test_the_imported_program_adopts_with_only_the_owner_tag_written(
     assert "can be removed" in quiet.text
     assert world.writes_since(mark) == [write]
 
+    # pulumi stack rename changes the identity, not the owner value the state keeps: no re-tag.
+    stack.run("stack", "rename", "imported-renamed", "--stack", "imported")
+    renamed = Stack(stack.project, "imported-renamed")
+    renamed.up()
+    assert world.writes_since(mark) == [write]
+    assert world.tags(gid)[OWNER_TAG] == owner_value(f"{PROJECT}/imported/shop")
+    renamed.preview("--expect-no-changes")
+
 
 # -- adopt and update in place; a rename keeps the owner; gone after destroy -----------------
 
@@ -209,6 +217,19 @@ def test_adopt_then_update_in_place_rename_and_destroy(world: World) -> None:
     assert ids_in_state(stack) == {"api-v2": gid}
     assert world.writes_since(mark) == []
     assert world.tags(gid)[OWNER_TAG] == owner
+    stack.preview("--expect-no-changes")
+
+    # A replacement of the adopted group is an ordinary one (adopt_id, still in the program, is
+    # inert): the new group is created with the owner value the state keeps, the old one deleted.
+    mark = world.mark()
+    renamed = {"aliases": [{"name": "api"}]}
+    stack.declare([adopting("api-v2", web("api", image="nginx:1.26", v_switch_id="vsw-b"), gid, options=renamed)])
+    stack.up()
+    new = ids_in_state(stack)["api-v2"]
+    assert new != gid
+    writes = [(w["action"], w["group_id"]) for w in world.writes_since(mark)]
+    assert writes == [("CreateContainerGroup", new), ("DeleteContainerGroup", gid)]
+    assert world.tags(new)[OWNER_TAG] == owner
     stack.preview("--expect-no-changes")
 
     # Destroyed: the group is gone, and the program that still names it says what to do.
