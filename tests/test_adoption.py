@@ -396,6 +396,32 @@ def test_the_check_of_a_create_with_an_unknown_adopt_id_defers_to_pulumi_up(clou
     assert json.loads(published[CHECK])["plan"]["action"] == "unknown"
 
 
+# -- faults -----------------------------------------------------------------------------------
+
+
+def test_throttling_and_5xx_during_an_adoption_are_retried_without_a_second_write(cloud: Cloud) -> None:
+    spec = group_spec()
+    gid = cloud.existing(spec)
+    cloud.start_counting()
+    cloud.emulator.set_faults(throttle_rate=0.4, error_5xx_rate=0.3)
+    published = checked(cloud, inputs("web", with_image(spec, "nginx:1.26"), adopt_id=gid))
+    id_, _ = cloud.ops.create(published)
+    cloud.emulator.set_faults(throttle_rate=0.0, error_5xx_rate=0.0)
+    assert id_ == gid
+    assert [(e["action"], e["update_type"]) for e in cloud.writes()] == [("UpdateContainerGroup", "IncrementalUpdate")]
+    assert cloud.tags(gid)[OWNER_TAG] == owner_value("shop/dev/web")
+
+
+def test_an_unreadable_answer_is_an_error_never_a_gone_group(cloud: Cloud) -> None:
+    gid = cloud.existing(group_spec())
+    cloud.start_counting()
+    cloud.emulator.set_faults(malformed_response_rate=1.0)
+    reason = refusal(cloud, inputs("web", group_spec(), adopt_id=gid))
+    cloud.emulator.set_faults(malformed_response_rate=0.0)
+    assert f"could not read {gid}" in reason and "Remove adopt_id" not in reason and "no container group" not in reason
+    assert cloud.writes() == []
+
+
 # -- the PR report ----------------------------------------------------------------------------
 
 
