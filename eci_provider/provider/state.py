@@ -8,11 +8,13 @@ every top-level value that holds a secret as ``"[secret]"``, and redacted views 
 
 Outputs (``state.outputs``):
 
-* the spec inputs as last applied (Pulumi's usual echo; fields holding secrets are secret);
+* no echo of the spec inputs: the engine keeps the inputs beside the outputs, and the spec as
+  last applied is kept once, inside ``__state``;
 * what a program reads: ``container_group_id``, ``region_id``, ``status``, ``intranet_ip``,
   ``internet_ip``, ``ipv6_address``, ``restart_counts``, ``cpu_memory``, ``events`` (last 3);
 * ``__state``: one compact JSON string (:class:`StateDoc`): the contract's version, the
-  owner-tag value, the salt and the digests of the write-only values last applied (those that
+  owner-tag value, the spec as last applied (its secret fields in ``__secret_state``), the
+  salt and the digests of the write-only values last applied (those that
   cover no secret), the program's secret marks, the last plan, and the *observed delta*: only
   the top-level fields where the group as last seen differs from what was applied (drift, and
   values the service chose), with redacted views of the ones that hold secrets;
@@ -167,9 +169,18 @@ class Check:
 # --------------------------------------------------------------------------------------
 
 
-def checked_inputs(p: Plan | None, redacted: Mapping[str, Any], unknown: bool = False) -> dict[str, Any]:
-    """The provider's own checked inputs: ``planned_change`` and ``__check``."""
-    if unknown:
+def checked_inputs(
+    p: Plan | None,
+    redacted: Mapping[str, Any],
+    unknown: bool = False,
+    *,
+    plan_doc: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The provider's own checked inputs: ``planned_change`` and ``__check``.  ``plan_doc``, when
+    given, is published instead of the plan's own (an adoption adds what it does to the group)."""
+    if plan_doc is not None:
+        summary, plan_doc = str(plan_doc.get("summary") or (p.summary() if p else "create")), dict(plan_doc)
+    elif unknown:
         summary, plan_doc = "unknown until the inputs it depends on are known", {"action": "unknown"}
     elif p is None:
         summary, plan_doc = "create", {"action": "create", "summary": "create"}
