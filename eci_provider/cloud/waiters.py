@@ -97,14 +97,14 @@ class Waiter:
     def _pause(self, seconds: float, group_id: str, what: str) -> None:
         """Sleep until the next grid tick at least ``seconds`` away, unless cancelled first."""
         if self.cancel.is_set():
-            raise Cancelled("Cancelled", f"{what}: stopped waiting for {group_id} (cancelled)", action=what)
+            raise _cancelled(group_id, what)
         grid = self.poll.grid
         if grid > 0:
             now = self._clock()
             seconds = math.ceil((now + seconds) / grid) * grid - now
         if self._sleep is time.sleep:
             if self.cancel.wait(seconds):
-                raise Cancelled("Cancelled", f"{what}: stopped waiting for {group_id} (cancelled)", action=what)
+                raise _cancelled(group_id, what)
         else:  # an injected sleep (tests move a fake clock)
             self._sleep(seconds)
 
@@ -147,6 +147,7 @@ class Waiter:
                     "WaitTimeout",
                     f"{what}: {group_id} is still {status or 'not listed'} after {timeout:.0f}s",
                     action=what,
+                    group_id=group_id,
                 )
             self._pause(interval, group_id, what)
 
@@ -282,6 +283,10 @@ class Waiter:
                 self._pause(self.poll.initial, group_id, "delete")
         self.wait_deleted(group_id, timeout=max(1.0, deadline - self._clock()))
         return existed
+
+
+def _cancelled(group_id: str, what: str) -> Cancelled:
+    return Cancelled("Cancelled", f"{what}: stopped waiting for {group_id} (cancelled)", action=what, group_id=group_id)
 
 
 def _events(events: Sequence[Mapping[str, Any]]) -> str:
