@@ -8,6 +8,9 @@ are ``pulumi.ResourceOptions`` keyword arguments that tests need (``delete_befor
 ``ignore_changes``, ``custom_timeouts`` as a dict).  The tests rewrite the file between runs
 to change the program.
 
+``ECI_TEST_FRONT_DOOR=native`` declares the groups with the native plugin's resource
+(``eci:index:ContainerGroup``) instead of the dynamic provider's.
+
 Two other kinds of entry (``"kind"``) exist for comparisons and for values unknown at preview:
 
 * ``"trivial"``: the same inputs on a dynamic provider that only sleeps ``sleep`` seconds in
@@ -28,7 +31,11 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
+from eci_provider.native.resource import ContainerGroup as NativeContainerGroup
 from eci_provider.provider import ContainerGroup
+
+if os.environ.get("ECI_TEST_FRONT_DOOR") == "native":
+    ContainerGroup = NativeContainerGroup  # type: ignore[misc]
 
 
 class Sleeper(ResourceProvider):
