@@ -315,6 +315,69 @@ def _write_output(output: str | None, text: str, flag: str = "--output") -> None
         raise UsageError(f"{flag} {output}", f"cannot write it ({e.strerror or e})") from None
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    """Exit 0; 1 when an imported spec breaks a documented rule (the output is written anyway, with
+    the problem in it); 2 for a bad flag, a group that does not exist, or a failed API call."""
+    from .cloud.credentials import MissingCredentials
+    from .cloud.errors import EciError
+    from .importer import MissingGroups, NothingSelected, imported, read_groups, render, settings_for
+
+    selection = _selection(args)
+    try:
+        settings = settings_for(args.region, args.endpoint)
+    except MissingCredentials:
+        raise UsageError(
+            "credentials",
+            "no Alibaba Cloud access key: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        ) from None
+    except ValueError:  # the only other setting that can be missing here is the region
+        raise UsageError("--region", "no region: give --region or set ALIBABA_CLOUD_REGION_ID") from None
+    try:
+        groups = imported(read_groups(settings, selection))
+    except MissingGroups as e:
+        ids = ", ".join(e.ids)
+        raise UsageError(f"--id {ids}", f"no such container group in {e.region}") from None
+    except NothingSelected as e:
+        raise UsageError("--all", str(e)) from None
+    except EciError as e:
+        raise InputError("", f"{e} (after retries)") from None
+    except (ValueError, OSError, sqlite3.Error) as e:  # an endpoint that cannot be used (embedded: PATH)
+        raise UsageError(f"--endpoint {settings.endpoint}", str(e)) from None
+    _write_output(args.output, render(groups, settings.region, args.format))
+    for g in groups:
+        for problem in g.problems:
+            print(f"{args.prog}: {g.group_id}: {problem}", file=sys.stderr)
+    return EXIT_FINDINGS if any(g.problems for g in groups) else EXIT_OK
+
+
+def _selection(args: argparse.Namespace) -> Any:
+    """The groups the flags select; every mistake is found here, before any API call."""
+    from .importer import GROUP_ID, Selection
+
+    args.ids, args.tags = args.ids or [], args.tags or []
+    if not args.ids and not args.all:
+        raise UsageError("", "say which groups to import: --id eci-... (repeatable) or --all")
+    if args.ids and args.all:
+        raise UsageError("--id", "give group IDs or --all, not both")
+    if (args.tags or args.name_prefix is not None) and not args.all:
+        flag = "--tag" if args.tags else "--name-prefix"
+        raise UsageError(flag, "narrows --all; with --id, the IDs already say which groups")
+    for gid in args.ids:
+        if not GROUP_ID.fullmatch(gid):
+            raise UsageError(f"--id {gid}", "not a container group ID (eci- followed by letters and digits)")
+    tags: dict[str, str] = {}
+    for text in args.tags:
+        key, sep, value = text.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--tag {text}", "must be KEY=VALUE, e.g. --tag env=prod")
+        if key in tags:
+            raise UsageError(f"--tag {text}", f"tag {key} is given twice")
+        tags[key] = value
+    if args.name_prefix == "":
+        raise UsageError("--name-prefix", "must not be empty")
+    return Selection(tuple(args.ids), bool(args.all), tuple(tags.items()), args.name_prefix)
+
+
 # -- flag values -----------------------------------------------------------------------------
 
 
@@ -372,7 +435,8 @@ def _version() -> str:
 
 _DESCRIPTION = (
     "Validate and encode Alibaba Cloud ECI container group specs, document their update rules, "
-    "report pulumi preview runs, and serve a local ECI emulator."
+    "report pulumi preview runs, generate programs that take over existing groups, and serve a local ECI "
+    "emulator."
 )
 
 
@@ -403,8 +467,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", metavar="REGION", default="cn-hangzhou", type=_region, help="RegionId")
 
     _add_preview_comment(sub)
+    _add_import(sub)
     _add_emulator(sub)
     return parser
+
+
+def _add_import(sub: Any) -> None:
+    from .importer import FORMATS
+
+    p = _subcommand(
+        sub,
+        "import",
+        "print a Pulumi program (or a spec document) that takes over existing container groups",
+        _cmd_import,
+    )
+    p.add_argument("--id", dest="ids", action="append", metavar="ID", help="a container group ID (repeatable)")
+    p.add_argument("--all", action="store_true", help="every group of the region, narrowed by --tag and --name-prefix")
+    p.add_argument(
+        "--tag",
+        dest="tags",
+        action="append",
+        metavar="KEY=VALUE",
+        help="with --all: only groups with this tag (repeatable; all must match)",
+    )
+    p.add_argument("--name-prefix", metavar="PREFIX", help="with --all: only groups whose name starts with PREFIX")
+    p.add_argument("--format", choices=FORMATS, default="python", help="a Pulumi Python program, or a spec document")
+    p.add_argument("--output", "-o", metavar="FILE", help="write it here instead of stdout")
+    p.add_argument(
+        "--region",
+        metavar="REGION",
+        type=_region,
+        help="RegionId (default: ALIBABA_CLOUD_REGION_ID); the access key comes from ALIBABA_CLOUD_ACCESS_KEY_ID, "
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN",
+    )
+    p.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="API endpoint, or embedded:PATH for an emulator in this process "
+        "(default: ECI_ENDPOINT, else https://eci.REGION.aliyuncs.com)",
+    )
 
 
 def _add_preview_comment(sub: Any) -> None:

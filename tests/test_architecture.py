@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "emulator": {"spec", "cloud"},
     "provider": {"spec", "planning", "cloud", "emulator"},
     "review": {"spec", "planning", "provider"},
-    "cli": {"spec", "planning", "cloud", "emulator", "provider", "review"},
+    "importer": {"spec", "planning", "cloud", "provider"},
+    "cli": {"spec", "planning", "cloud", "emulator", "provider", "review", "importer"},
 }
 
 

@@ -41,6 +41,7 @@ class Backend(Protocol):
 
     def groups(self) -> list[dict[str, Any]]: ...
 
+
 logger = logging.getLogger("eci_provider.emulator")
 
 API_VERSION = "2018-08-08"

@@ -31,6 +31,7 @@ from . import apply, sentinel
 from .ownership import owner_value, untagged
 from .settings import Settings, connect
 from .state import (
+    CHECK,
     ResourceState,
     checked_inputs,
     compact_plan,
@@ -191,7 +192,10 @@ class Operations:
         assert desired.spec is not None
         key = (str(news.get(IDENTITY)), inputs_digest(spec_inputs(news)))
         previous = read_desired(olds, owner=_owner(olds)) if spec_inputs(olds) else None
-        if previous is not None and previous.spec is not None:
+        kept = _published_before(olds, news)
+        if kept is not None:
+            published = kept
+        elif previous is not None and previous.spec is not None:
             p: Plan | None = inputs_plan(previous.spec, desired.spec, list(previous.marks), list(desired.marks))
             published = checked_inputs(p, views(desired.spec, desired.secret_paths, previous.spec))
             self.runtime.remember_check(key, published)
@@ -390,6 +394,26 @@ class Operations:
         lines += [f"  - {reason}" for reason in p.reasons]
         lines += [f"  ! {warning}" for warning in p.warnings]
         self.log("\n".join(lines))
+
+
+def _published_before(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What check published for these very inputs last time, when nothing in them changed.
+
+    Unchanged inputs plan nothing, and publishing the same values again keeps the stored inputs
+    equal: the engine then elides the write of an unchanged ("same") resource, where new values
+    ("no change" after "create") would make it serialise the whole snapshot once per resource,
+    also in a preview.  ``planned_change`` so reads: the change planned when the inputs last
+    changed.  The secret marks must be equal too: views made before a value was marked secret
+    are never reused.
+    """
+    if not all(isinstance(olds.get(k), str) for k in (SUMMARY, CHECK)):
+        return None
+    same = (
+        olds.get(IDENTITY) == news.get(IDENTITY)
+        and olds.get(SECRET_PATHS) == news.get(SECRET_PATHS)
+        and spec_inputs(olds) == spec_inputs(news)
+    )
+    return {SUMMARY: olds[SUMMARY], CHECK: olds[CHECK]} if same else None
 
 
 def _valid(desired: Desired) -> Any:

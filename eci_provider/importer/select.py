@@ -1,0 +1,105 @@
+"""Which groups to import, and reading them with DescribeContainerGroups.
+
+By ID, or every group of the region, narrowed by tags (a DescribeContainerGroups filter, so the
+service does the filtering) and by a name prefix.  The API's ``ContainerGroupName`` filter
+matches a whole name only, so a prefix is matched here, on the pages the service returns.
+
+Faults are the client's business: throttling, 5xx and lost answers are retried there, and what
+still fails arrives as an :class:`~eci_provider.cloud.errors.EciError`.  An answer that cannot
+be decoded is a :class:`~eci_provider.cloud.errors.MalformedResponseError` naming the group, never
+a group left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..cloud.client import EciClient
+from ..cloud.errors import MalformedResponseError
+from ..cloud.wire import Observed, from_describe, observe
+from ..spec.problems import flatten_errors
+
+__all__ = ["GROUP_ID", "MissingGroups", "NothingSelected", "Selection", "fetch"]
+
+ACTION = "DescribeContainerGroups"
+#: A container group ID as the service writes them (``eci-bp1...``).
+GROUP_ID = re.compile(r"eci-[A-Za-z0-9]{1,64}")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """``ids``, or ``every_group`` narrowed by ``tags`` (all must match) and ``name_prefix``."""
+
+    ids: tuple[str, ...] = ()
+    every_group: bool = False
+    tags: tuple[tuple[str, str], ...] = ()
+    name_prefix: str | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.ids) == self.every_group:
+            raise ValueError("select groups by ID or every group, not both and not neither")
+        if self.ids and (self.tags or self.name_prefix):
+            raise ValueError("tags and a name prefix narrow every_group; they do not apply to IDs")
+
+    def describe(self) -> str:
+        parts = [f"tag {k}={v}" for k, v in self.tags]
+        if self.name_prefix:
+            parts.append(f"name prefix {self.name_prefix}")
+        return ", ".join(parts) or "no filter"
+
+
+class MissingGroups(LookupError):
+    """Groups asked for by ID that the region does not have."""
+
+    def __init__(self, ids: list[str], region: str) -> None:
+        super().__init__(ids, region)
+        self.ids = ids
+        self.region = region
+
+
+class NothingSelected(LookupError):
+    """``every_group`` matched no group."""
+
+
+def fetch(client: EciClient, selection: Selection) -> list[Observed]:
+    """The selected groups, decoded: in the order of ``selection.ids``, else by name and ID."""
+    if selection.ids:
+        found = {g["ContainerGroupId"]: g for g in client.describe_container_groups(selection.ids, with_event=False)}
+        missing = [i for i in dict.fromkeys(selection.ids) if i not in found]
+        if missing:
+            raise MissingGroups(missing, client.region_id)
+        raw = [found[i] for i in dict.fromkeys(selection.ids)]
+    else:
+        listed = client.describe_container_groups(tags=dict(selection.tags), with_event=False)
+        prefix = selection.name_prefix or ""
+        raw = [g for g in listed if str(g.get("ContainerGroupName") or "").startswith(prefix)]
+        raw.sort(key=lambda g: (str(g.get("ContainerGroupName") or ""), g["ContainerGroupId"]))
+        if not raw:
+            raise NothingSelected(f"no container group in {client.region_id} matches ({selection.describe()})")
+    return [_decoded(g) for g in raw]
+
+
+def _decoded(group: Mapping[str, Any]) -> Observed:
+    gid = group["ContainerGroupId"]
+    try:
+        return observe(group)
+    except ValidationError as e:
+        raise _unreadable(gid, e) from None
+    except (TypeError, ValueError, AttributeError) as e:  # a part outside the spec is malformed
+        try:
+            from_describe(group)  # when the spec is malformed as well, its error names the field
+        except ValidationError as spec_error:
+            raise _unreadable(gid, spec_error) from None
+        raise MalformedResponseError(
+            "MalformedResponse", f"group {gid} cannot be read ({type(e).__name__})", action=ACTION
+        ) from None
+
+
+def _unreadable(gid: str, error: ValidationError) -> MalformedResponseError:
+    problems = "; ".join(f"{path}: {msg}" for path, msg in flatten_errors(error)[:3])
+    return MalformedResponseError("MalformedResponse", f"group {gid} cannot be read ({problems})", action=ACTION)
