@@ -19,8 +19,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from real_engine import (
     ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,
     NATIVE_TYPE,
+    PLUGIN_DIR,
     REGION,
     Project,
     Stack,
@@ -310,3 +313,27 @@ def test_secrets_are_marked_in_the_schema_and_kept_encrypted(workspace: Workspac
     [resource] = [r for r in json.loads(exported)["deployment"]["resources"] if r["type"] == NATIVE_TYPE]
     secret = "1b47061264138c4ac30d75fd1eb44270"  # the engine's mark of an encrypted value
     assert resource["inputs"]["image_registry_credentials"]["4dabf18193072939515e22adb298388d"] == secret
+
+
+# -- installation -----------------------------------------------------------------------------
+
+
+def test_the_plugin_installs_from_the_repository_with_pulumi_plugin_install(tmp_path: Path, fast: Any) -> None:
+    """No download: ``pulumi plugin install --file`` copies the console script into the plugin
+    cache, and a project without ``plugins.providers`` finds it there."""
+    workspace = Workspace(tmp_path / "ws")
+    project = Project(workspace, tmp_path / "project", front_door="native", plugin_from_cache=True)
+    assert "plugins" not in (project.directory / "Pulumi.yaml").read_text()
+    stack = project.stack("installed", fast.url)
+    version = metadata.version("eci-provider")
+    subprocess.run(
+        ["pulumi", "plugin", "install", "resource", "eci", version, "--file", str(PLUGIN_DIR / "pulumi-resource-eci")],
+        env=workspace.env(),
+        check=True,
+        capture_output=True,
+    )
+    installed = workspace.root / "home" / "plugins" / f"resource-eci-v{version}" / "pulumi-resource-eci"
+    assert installed.is_file()
+    stack.declare([web("cached")])
+    stack.up()
+    assert stack.outputs()["cached"]["status"] == "Running"
