@@ -174,3 +174,49 @@ def test_a_lost_update_answer_is_retried_without_a_second_update() -> None:
             wire.observe(waiter.client.describe_container_groups([gid])[0]).restart_counts["web"] == 1
         )  # ...applied once
         assert len(attempts) == 2 and attempts[0] == attempts[1]  # one operation, one token
+
+
+def _tokens_sent(waiter: Waiter) -> list[str]:
+    """Every ClientToken the waiter's client sends from now on, in order."""
+    sent: list[str] = []
+    real_send = waiter.client._send
+
+    def spy(action: str, business: Mapping[str, str], *rest: Any) -> dict[str, Any]:
+        if "ClientToken" in business:
+            sent.append(business["ClientToken"])
+        return real_send(action, business, *rest)
+
+    waiter.client._send = spy  # type: ignore[method-assign]
+    return sent
+
+
+def test_the_token_sent_depends_on_no_request_content_and_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two creates that differ only in a registry password, each run from the same random state
+    (in clouds of their own), send the same ClientToken: the token carries nothing of the
+    request, so it cannot be used to test password guesses."""
+    import random
+    import uuid
+
+    from eci_provider.cloud import client as client_module
+
+    tokens = []
+    for password in ("guess-me-1", "another-pw-2"):
+        rng = random.Random(42)
+        monkeypatch.setattr(client_module.uuid, "uuid4", lambda rng=rng: uuid.UUID(int=rng.getrandbits(128)))
+        desired = spec(image_registry_credentials=[{"server": "r.example.com", "user_name": "u", "password": password}])
+        with emulated("embedded") as (waiter, _):
+            sent = _tokens_sent(waiter)
+            apply.create(waiter, apply.with_owner(desired, ID), ID)
+            tokens.append(sent[0])
+    assert tokens[0] == tokens[1] and tokens[0].startswith("ecip-")
+    assert all("guess-me" not in t and "another-pw" not in t for t in tokens)
+
+
+def test_the_same_update_twice_is_two_operations_with_two_tokens() -> None:
+    with emulated("embedded") as (waiter, _):
+        base = apply.with_owner(spec(), ID)
+        gid = apply.create(waiter, base, ID).observed.container_group_id
+        sent = _tokens_sent(waiter)
+        for image in ("nginx:1.26", "nginx:1.25", "nginx:1.26"):
+            _update_to(waiter, gid, _with_image(base, image))
+        assert len(sent) == 3 and len(set(sent)) == 3

@@ -85,6 +85,46 @@ def test_lifecycle_against_the_embedded_emulator(workspace: Workspace, tmp_path:
         emulator.close()
 
 
+# -- how `pulumi preview --diff` renders a change ------------------------------------------
+
+
+def test_preview_diff_shows_the_change_and_the_plan_but_no_bookkeeping_or_secret(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """The engine's own ``--diff`` rendering: the user's change and the planned decision are
+    shown; the provider's bookkeeping input is one hidden line; a secret-marked value is masked
+    on both sides.  (The engine masks the whole container that holds a marked leaf, image
+    included: the planned decision and ``preview-comment`` are where such a change reads.)"""
+    project = Project(workspace, tmp_path / "project")
+    stack = project.stack("diff", f"embedded:{tmp_path / 'eci.sqlite'}?transition_seconds=0", credentials=False)
+    marked = web("marked")
+    marked["spec"]["containers"][0]["environment_vars"] = [{"key": "DB_PASS", "value": "old-db-pass-1"}]
+    marked["secret_paths"] = [["containers", 0, "environment_vars", 0, "value"]]
+    stack.declare([web("plain"), marked])
+    stack.up()
+
+    marked["spec"]["containers"][0]["environment_vars"][0]["value"] = "new-db-pass-2"
+    stack.declare([web("plain", image="nginx:1.26"), marked])
+    text = stack.preview("--diff").stdout
+    assert '~ image: "nginx:1.25" => "nginx:1.26"' in text, text
+    assert text.count('"update (IncrementalUpdate): restarts containers web"') == 2, text
+    assert "old-db-pass-1" not in text and "new-db-pass-2" not in text, text
+    assert "~ value: [secret] => [secret]" in text, text
+    assert text.count("__check (hidden)") == 2 and "__plan" not in text and "__redacted" not in text, text
+
+    # Unmarking: the value becomes plain.  Its old, secret side stays masked in the diff, the
+    # provider's diagnostics, the event log and the plan kept in state.
+    stack.up()
+    marked["secret_paths"] = []
+    marked["spec"]["containers"][0]["environment_vars"][0]["value"] = "now-plain-3"
+    stack.declare([web("plain", image="nginx:1.26"), marked])
+    events = tmp_path / "events.json"
+    seen = stack.preview("--diff").stdout + stack.up("--event-log", str(events)).stdout + events.read_text()
+    state = json.dumps(stack.export())
+    assert "new-db-pass-2" not in seen and "new-db-pass-2" not in state
+    assert "containers[web].environment_vars[DB_PASS].value" in seen, seen
+
+
 # -- drift ----------------------------------------------------------------------------------
 
 

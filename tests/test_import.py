@@ -7,9 +7,7 @@ accept), so no test here opens a socket except the one that needs an answer no e
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -312,39 +310,6 @@ def test_an_unreadable_answer_is_an_error_not_a_missing_group(endpoint: str) -> 
     status, out, err = run_import("--id", gid, "--endpoint", endpoint + "&malformed_response_rate=1")
     assert (status, out) == (2, "")
     assert err.count("\n") == 1 and "MalformedResponse" in err and "no such" not in err
-
-
-class _Answer(BaseHTTPRequestHandler):
-    body = b""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def answering() -> Iterator[Any]:
-    """A server that gives every request the same 200 answer (``answering(body)`` → URL)."""
-    servers = []
-
-    def start(body: dict[str, Any]) -> str:
-        handler = type("Handler", (_Answer,), {"body": json.dumps(body).encode()})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_group_that_cannot_be_decoded_is_named(answering: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from eci_provider.cloud import wire
+from eci_provider.cloud.errors import MalformedResponseError
+from eci_provider.provider.operations import Operations, Runtime
 from eci_provider.spec.model import ContainerGroupSpec
 
 GROUP = json.loads((Path(__file__).parent / "data" / "describe_group.json").read_text())
@@ -145,3 +150,39 @@ def test_observe_reports_runtime_facts() -> None:
 def test_unknown_response_keys_are_ignored() -> None:
     noisy = dict(GROUP, TenantEniIp="10.10.0.1", SomethingNew={"Nested": [1, 2]})
     assert wire.from_describe(noisy) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"Containers": "?"},
+        {"Containers": [1, 2]},
+        {"InitContainers": [{"Name": "init", "RestartCount": "many"}]},
+        {"Cpu": "lots"},
+        {"Tags": "team=shop"},
+    ],
+    ids=["containers-a-string", "containers-not-objects", "restart-count-text", "cpu-text", "tags-a-string"],
+)
+def test_a_group_that_cannot_be_decoded_is_a_typed_error_naming_it(broken: dict[str, Any]) -> None:
+    """Whatever part is malformed, every reader gets the same typed error naming the group:
+    never a bare AttributeError from deep inside, and never a group read as absent."""
+    with pytest.raises(MalformedResponseError) as caught:
+        wire.observe({**GROUP, **broken})
+    assert caught.value.action == "DescribeContainerGroups"
+    assert "eci-bp1example0001 cannot be read" in str(caught.value)
+
+
+def test_the_provider_s_read_of_a_malformed_group_fails_instead_of_dropping_it(answering: Any) -> None:
+    url = answering({"RequestId": "r", "ContainerGroups": [{"ContainerGroupId": "eci-x", "Containers": [1]}]})
+    runtime = Runtime()
+    runtime.configure(
+        {
+            "eci:region": "cn-hangzhou",
+            "eci:endpoint": url,
+            "eci:accessKeyId": "id",
+            "eci:accessKeySecret": "secret-value",
+            "eci:retryMaxAttempts": "1",
+        }
+    )
+    with pytest.raises(MalformedResponseError, match="eci-x cannot be read"):
+        Operations(runtime, log=lambda line: None).read("eci-x", {})

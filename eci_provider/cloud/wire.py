@@ -23,9 +23,10 @@ from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from ..spec import rules
 from ..spec.model import ContainerGroupSpec
-from ..spec.problems import describe
+from ..spec.problems import describe, flatten_errors
 from ..spec.rules import Inline
 from ..spec.secret import Secret, sealed_values
+from .errors import MalformedResponseError
 
 Mode = Literal["create", "update"]
 
@@ -369,8 +370,36 @@ def from_describe(group: Mapping[str, Any]) -> ContainerGroupSpec:
     return ContainerGroupSpec.model_validate(data, context={"observed": True})
 
 
+#: The action whose answers :func:`observe` decodes, named in its errors.
+DESCRIBE = "DescribeContainerGroups"
+
+
 def observe(group: Mapping[str, Any]) -> Observed:
-    """:func:`from_describe` plus the runtime facts the provider reports as outputs."""
+    """:func:`from_describe` plus the runtime facts the provider reports as outputs.
+
+    A group that cannot be decoded (a field of the wrong type, ``Containers`` that is not a list
+    of objects) is a :class:`~eci_provider.cloud.errors.MalformedResponseError` naming the group
+    and, where it can, the field.  Every reader (the provider's waits and reads, the importer)
+    gets the same typed error, never a bare ``AttributeError`` and never a group taken as gone.
+    """
+    gid = str(group.get("ContainerGroupId", "")) if isinstance(group, Mapping) else ""
+    try:
+        return _observe(group)
+    except ValidationError as e:
+        raise _unreadable(gid, e) from None
+    except (TypeError, ValueError, AttributeError) as e:  # a part outside the spec is malformed
+        try:
+            from_describe(group)  # when the spec is malformed as well, its error names the field
+        except ValidationError as spec_error:
+            raise _unreadable(gid, spec_error) from None
+        except (TypeError, ValueError, AttributeError):
+            pass
+        raise MalformedResponseError(
+            "MalformedResponse", f"group {gid or '(no ID)'} cannot be read ({type(e).__name__})", action=DESCRIBE
+        ) from None
+
+
+def _observe(group: Mapping[str, Any]) -> Observed:
     counts: dict[str, int] = {}
     for key in ("InitContainers", "Containers"):
         for c in group.get(key) or ():
@@ -387,6 +416,13 @@ def observe(group: Mapping[str, Any]) -> Observed:
         events=tuple(group.get("Events") or ()),
         restart_counts=counts,
         raw=dict(group),
+    )
+
+
+def _unreadable(gid: str, error: ValidationError) -> MalformedResponseError:
+    problems = "; ".join(f"{path}: {msg}" for path, msg in flatten_errors(error)[:3])
+    return MalformedResponseError(
+        "MalformedResponse", f"group {gid or '(no ID)'} cannot be read ({problems})", action=DESCRIBE
     )
 
 

@@ -13,20 +13,13 @@ a group left out.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import ValidationError
 
 from ..cloud.client import EciClient
-from ..cloud.errors import MalformedResponseError
-from ..cloud.wire import Observed, from_describe, observe
-from ..spec.problems import flatten_errors
+from ..cloud.wire import Observed, observe
 
 __all__ = ["GROUP_ID", "MissingGroups", "NothingSelected", "Selection", "fetch"]
 
-ACTION = "DescribeContainerGroups"
 #: A container group ID as the service writes them (``eci-bp1...``).
 GROUP_ID = re.compile(r"eci-[A-Za-z0-9]{1,64}")
 
@@ -81,25 +74,4 @@ def fetch(client: EciClient, selection: Selection) -> list[Observed]:
         raw.sort(key=lambda g: (str(g.get("ContainerGroupName") or ""), g["ContainerGroupId"]))
         if not raw:
             raise NothingSelected(f"no container group in {client.region_id} matches ({selection.describe()})")
-    return [_decoded(g) for g in raw]
-
-
-def _decoded(group: Mapping[str, Any]) -> Observed:
-    gid = group["ContainerGroupId"]
-    try:
-        return observe(group)
-    except ValidationError as e:
-        raise _unreadable(gid, e) from None
-    except (TypeError, ValueError, AttributeError) as e:  # a part outside the spec is malformed
-        try:
-            from_describe(group)  # when the spec is malformed as well, its error names the field
-        except ValidationError as spec_error:
-            raise _unreadable(gid, spec_error) from None
-        raise MalformedResponseError(
-            "MalformedResponse", f"group {gid} cannot be read ({type(e).__name__})", action=ACTION
-        ) from None
-
-
-def _unreadable(gid: str, error: ValidationError) -> MalformedResponseError:
-    problems = "; ".join(f"{path}: {msg}" for path, msg in flatten_errors(error)[:3])
-    return MalformedResponseError("MalformedResponse", f"group {gid} cannot be read ({problems})", action=ACTION)
+    return [observe(g) for g in raw]

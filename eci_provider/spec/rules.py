@@ -84,11 +84,15 @@ class Entries:
 
     def from_entries(self, entries: Any) -> dict[str, Any]:
         """The mapping in a list of entries as the service returns it; entries without a key and
-        service-owned keys are left out."""
+        service-owned keys are left out.  Anything but a list of objects is a malformed answer
+        (``TypeError``), never read as "no entries": the owner tag is among them, and taking a
+        group as untagged could let another stack adopt it."""
         out: dict[str, Any] = {}
-        for entry in entries if isinstance(entries, list) else ():
-            if not isinstance(entry, Mapping):
-                continue
+        if entries is None:
+            return out
+        if not isinstance(entries, list) or not all(isinstance(entry, Mapping) for entry in entries):
+            raise TypeError(f"{self.key}/{self.value} entries must be a list of objects")
+        for entry in entries:
             key = entry.get(self.key)
             if key and not self.service_owned(str(key)):
                 out[str(key)] = entry.get(self.value) or ""

@@ -7,7 +7,8 @@
 // at a few pseudo-versions; the newest served one predates the CLI we pin by
 // more than a year and does not compile against the CLI's sdk/v3. Kept apart,
 // each tool builds against the sdk/v3 it was written for, and they talk over
-// the engine's versioned gRPC protocol. See docs/pulumi-engine.md.
+// the engine's versioned gRPC protocol. See "The Pulumi CLI, built from Go
+// modules" in the README.
 package tools
 
 import (
