@@ -25,7 +25,7 @@ from typing import Any, Literal
 from deepdiff import DeepDiff
 from pydantic import BaseModel, SecretStr
 
-from ..spec import sources
+from ..spec import display, sources
 from ..spec.model import ContainerGroupSpec, revealed
 from ..spec.rules import ListMode, Restart, Rule, Shape
 from ..spec.secret import Secret
@@ -803,7 +803,7 @@ def _container_effects(
 
 def _show(value: Any, secret: bool, limit: int | None = 80) -> str:
     if value is None or value is _NONE:
-        return "(unset)"
+        return display.UNSET
     if secret:
         return C.SECRET_MASK
     if isinstance(value, C.Digest):
@@ -818,9 +818,7 @@ def _show(value: Any, secret: bool, limit: int | None = 80) -> str:
         return "{" + (text if limit is None or len(text) <= limit - 2 else text[: limit - 5] + "...") + "}"
     if isinstance(value, tuple) and value and isinstance(value[0], dict):
         return f"{len(value)} item(s)"
-    text = repr(value) if not isinstance(value, str) else value
-    if isinstance(value, tuple):
-        text = "[" + ", ".join(repr(v) if not isinstance(v, str) else v for v in value) + "]"
+    text = display.show(value)
     return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -5,10 +5,13 @@ rules that keep retries and re-runs safe:
 
 * **Ownership.** Every group carries the tag ``eci-provider/owner=<hash of its identity>``
   (project/stack/resource).  The planner ignores the tag.
-* **Adoption.** Before creating, :func:`create` looks for live groups with that tag whose
-  spec already matches.  A create whose response was lost, or whose wait failed, left such a
-  group behind; the next run adopts it instead of making a second one.  (The Python dynamic
-  SDK cannot report a partial failure, so this is how orphans are avoided.)
+* **Taking back what an earlier attempt left.** Before creating, :func:`create` looks for live
+  groups with the owner tag whose spec already matches.  A create whose response was lost, or
+  whose wait failed, left such a group behind; the next run takes it instead of making a second
+  one.  (The Python dynamic SDK cannot report a partial failure, so this is how orphans are
+  avoided.)  The group a replacement replaces carries the same tag and is never taken.
+* **Adoption** of a group named by the program (:mod:`.adoption`): :func:`adopt` sends the
+  adoption's calls, the owner tag in the last, and waits until they took effect.
 * **ClientToken.** Each create, update and delete gets a new random token, which every retry
   of that call reuses (so a lost answer never makes a second group); a create whose outcome
   stayed unknown keeps its token for its next attempt in the same process.  A token derived from
@@ -24,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ..cloud import wire
@@ -64,15 +67,21 @@ def create(
     *,
     timeout: float = 1200.0,
     sensitive: Sequence[str] = (),
+    owner: str | None = None,
+    exclude: Collection[str] = (),
 ) -> Created:
-    """Adopt a matching group this identity already owns, or create one; wait until it runs.
+    """Take a matching group this owner already owns, or create one; wait until it runs.
 
-    ``spec`` must already carry the ownership tag (:func:`with_owner`).
+    ``spec`` must already carry the ownership tag (:func:`with_owner`).  ``owner`` is the tag's
+    value (derived from ``identity`` when not given: a first create); ``exclude`` lists groups
+    never to take (the one a replacement replaces, the one an adoption replaces).
     """
     client = waiter.client
-    owned = client.describe_container_groups(tags={OWNER_TAG: owner_value(identity)}, with_event=False)
+    owned = client.describe_container_groups(tags={OWNER_TAG: owner or owner_value(identity)}, with_event=False)
     for group in owned:
         obs = wire.observe(group)
+        if obs.container_group_id in exclude:
+            continue
         if obs.status in LIVE_STATUSES and plan(spec, obs.spec, obs.status).action == "noop":
             log.info(
                 "adopting %s (%s), left behind by an earlier create of %s", obs.container_group_id, obs.status, identity
@@ -153,12 +162,47 @@ def update(
     def took_effect(obs: wire.Observed) -> bool:
         return plan(desired, obs.spec, obs.status, applied=applied).action == "noop"
 
+    return _send(waiter, group_id, the_plan.calls, took_effect, desired, timeout=timeout, on_call=on_call)
+
+
+def adopt(
+    waiter: Waiter,
+    group_id: str,
+    calls: Sequence[UpdateCall],
+    desired: ContainerGroupSpec,
+    applied: Applied,
+    owner: str,
+    *,
+    timeout: float = 1200.0,
+) -> wire.Observed:
+    """Send an adoption's calls (:attr:`.adoption.Adoption.calls`: the owner tag in the last) and
+    wait until the group matches ``desired`` and carries the owner tag."""
+
+    def took_effect(obs: wire.Observed) -> bool:
+        tagged_ = (obs.spec.tags or {}).get(OWNER_TAG) == owner
+        return tagged_ and plan(desired, obs.spec, obs.status, applied=applied).action == "noop"
+
+    return _send(waiter, group_id, calls, took_effect, desired, timeout=timeout)
+
+
+def _send(
+    waiter: Waiter,
+    group_id: str,
+    calls: Sequence[UpdateCall],
+    took_effect: Callable[[wire.Observed], bool],
+    desired: ContainerGroupSpec,
+    *,
+    timeout: float,
+    on_call: Callable[[int, UpdateCall], None] | None = None,
+) -> wire.Observed:
+    if not calls:
+        raise ValueError("nothing to send")
     obs: wire.Observed | None = None
-    for i, call in enumerate(the_plan.calls):
+    for i, call in enumerate(calls):
         if on_call:
             on_call(i, call)
         waiter.update_when_ready(group_id, call.update_type, call.fields, timeout=timeout)
-        last = i == len(the_plan.calls) - 1
+        last = i == len(calls) - 1
         # Only the last call can be checked against the read-back spec.  An earlier one (a
         # credential change sent alone) changes nothing Describe shows; returning at the first
         # Running is safe because the next call waits out IncorrectStatus if it is still applying.

@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cloud import wire
-from ..cloud.errors import NotFoundError, WaitTimeout
+from ..cloud.errors import EciError, NotFoundError, WaitTimeout
 from ..cloud.waiters import Cancelled, Waiter
 from ..planning.planner import Plan, applied_record, inputs_plan
 from ..planning.redaction import key_paths, leaves, views
 from ..spec.model import ContainerGroupSpec
 from ..spec.status import settled_statuses
-from . import apply, sentinel
+from . import adoption, apply, sentinel
+from .adoption import ADOPT_ID, Adoption, Refused
 from .ownership import owner_value, untagged
 from .settings import Settings, connect
 from .state import (
@@ -49,6 +50,7 @@ __all__ = [
     "SUMMARY",
     "Checked",
     "Decision",
+    "Managed",
     "Operations",
     "Runtime",
     "Unfinished",
@@ -58,6 +60,15 @@ __all__ = [
 IDENTITY = "__identity"
 SECRET_PATHS = "__secret_paths"
 SUMMARY = "planned_change"
+
+
+@dataclass(frozen=True)
+class Managed:
+    """A resource that has a state, as ``diff`` saw it: its group and the owner-tag value the
+    state keeps.  A Create of the same resource in the same process is its replacement."""
+
+    group_id: str
+    owner: str | None
 
 
 class Runtime:
@@ -74,6 +85,10 @@ class Runtime:
         #: a second time without the previous ones (as for a create), and ``planned_change``
         #: must still say replace.
         self.checked: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        #: Resources ``diff`` saw with a state, by identity: the engine then checks and creates a
+        #: replacement as if it were new (without the previous state), and only this says it is
+        #: not (which owner value to keep, which group never to take or adopt).
+        self.managed: OrderedDict[str, Managed] = OrderedDict()
 
     def configure(self, config: Mapping[str, Any]) -> None:
         """Take the stack config.  A process may be configured more than once (the dynamic SDK
@@ -118,6 +133,19 @@ class Runtime:
             while len(self.checked) > 1024:
                 self.checked.popitem(last=False)
 
+    def remember_managed(self, identity: str, managed: Managed) -> None:
+        with self._lock:
+            self.managed[identity] = managed
+            self.managed.move_to_end(identity)
+            while len(self.managed) > 4096:
+                self.managed.popitem(last=False)
+
+    def managed_as(self, identity: Any) -> Managed | None:
+        if not isinstance(identity, str):
+            return None
+        with self._lock:
+            return self.managed.get(identity)
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -158,11 +186,23 @@ class Decision:
 
 
 def _owner(props: Mapping[str, Any], state: ResourceState | None = None) -> str | None:
-    """The owner-tag value: the one the state keeps, else derived from the identity."""
+    """The owner-tag value: the one the state keeps, else derived from the identity the state
+    was written under, else (no state: a first create) from the program's identity.  Derived
+    only when nothing keeps one, so that renaming a resource (aliases) or its stack never
+    changes the tag of a group it already manages."""
     if state is not None and state.owner:
         return state.owner
-    identity = props.get(IDENTITY) or (state.identity if state is not None else None)
+    identity = (state.identity if state is not None else None) or props.get(IDENTITY)
     return owner_value(identity) if identity else None
+
+
+def _read_state(olds: Mapping[str, Any], news: Mapping[str, Any]) -> ResourceState | None:
+    """The state in ``olds`` (outputs).  A version-1 state keeps no owner value: it is derived
+    from the identity that state was written under (its ``__identity``), not the program's
+    current one, which a rename changed."""
+    written_as = olds.get(IDENTITY)
+    fallback = owner_value(written_as) if isinstance(written_as, str) and written_as else _owner(news)
+    return read_state(olds, applied_owner=fallback)
 
 
 def _marked_values(desired: Desired) -> list[str]:
@@ -182,17 +222,31 @@ class Operations:
 
     # -- check ----------------------------------------------------------------------------
     def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
+        request = adoption.read_request(news)
+        identity = news.get(IDENTITY)
+        given = [k for k in adoption.INPUTS if news.get(k) is not None]
+        if given and (spec_inputs(olds) or self.runtime.managed_as(identity) is not None):
+            # The resource has a state: adoption is done (or was never needed), and the inputs
+            # are inert.  Dropped, so that changing or removing them plans nothing, and a
+            # replacement's Create (checked again as if new) never adopts.
+            self.log(
+                f"{identity}: {ADOPT_ID} is inert: this resource already manages its group; "
+                f"{', '.join(given)} can be removed from the program"
+            )
+            news, request = adoption.without_request(news), adoption.Request()
         inputs = sentinel.protect(news, news.get(SECRET_PATHS))
         desired = read_desired(news, owner=_owner(news))
         if desired.unknown:
             inputs.update(checked_inputs(None, {}, unknown=True))
-            return Checked(inputs)
-        if desired.problems:
-            return Checked(inputs, list(desired.problems))
+            return Checked(inputs, list(request.problems))
+        if desired.problems or request.problems:
+            return Checked(inputs, [*desired.problems, *request.problems])
         assert desired.spec is not None
         key = (str(news.get(IDENTITY)), inputs_digest(spec_inputs(news)))
         previous = read_desired(olds, owner=_owner(olds)) if spec_inputs(olds) else None
-        kept = _published_before(olds, news)
+        # The inputs of an adoption's check published its plan: not reused once it is done.
+        adopted_before = any(olds.get(k) is not None for k in adoption.INPUTS)
+        kept = None if adopted_before else _published_before(olds, news)
         if kept is not None:
             published = kept
         elif previous is not None and previous.spec is not None:
@@ -202,16 +256,74 @@ class Operations:
         elif previous is not None:
             published = checked_inputs(None, views(desired.spec, desired.secret_paths, None))
             published[SUMMARY] = "replace (the previous inputs no longer validate)"
+        elif request.asked:
+            outcome = self._check_adoption(request, news, desired)
+            if isinstance(outcome, Refused):
+                return Checked(inputs, [(outcome.field, outcome.reason)])
+            if outcome is None:  # already this resource's: Create makes or takes it back as usual
+                inputs = adoption.without_request(inputs)
+                published = checked_inputs(None, views(desired.spec, desired.secret_paths, None))
+            else:
+                published = outcome
         else:
             remembered = self.runtime.checked.get(key)
             published = remembered or checked_inputs(None, views(desired.spec, desired.secret_paths, None))
         inputs.update(published)
         return Checked(inputs)
 
+    def _check_adoption(
+        self, request: adoption.Request, news: Mapping[str, Any], desired: Desired
+    ) -> dict[str, Any] | Refused | None:
+        """The adoption ``pulumi preview`` shows: published inputs, a refusal, or None when the
+        group is this resource's already."""
+        assert desired.spec is not None
+        shown = views(desired.spec, desired.secret_paths, None)
+        name = news.get(IDENTITY)
+        if request.group_id is None:  # known only during pulumi up: Create decides then
+            summary = f"adopt the group {ADOPT_ID} names (known only during pulumi up)"
+            return checked_inputs(None, shown, plan_doc={"action": "unknown", "summary": summary, "adopt": {}})
+        try:
+            decided = self._decide_adoption(request, desired, _owner(news))
+        except Refused as refused:
+            return refused
+        except EciError as e:
+            return Refused(ADOPT_ID, f"could not read {request.group_id}, so nothing can be adopted yet: {e}")
+        if decided is None:
+            self.log(
+                f"{name}: {request.group_id} already carries this resource's owner tag (an earlier pulumi up made "
+                "or adopted it); it is not adopted again, and pulumi up takes it back if it matches"
+            )
+            return None
+        self._log_adoption(name, decided)
+        return checked_inputs(decided.plan, shown, plan_doc=decided.doc())
+
+    def _decide_adoption(self, request: adoption.Request, desired: Desired, owner: str | None) -> Adoption | None:
+        assert desired.spec is not None and request.group_id is not None
+        found = self.runtime.client.describe_container_groups([request.group_id])
+        return adoption.decide(
+            request,
+            found[0] if found else None,
+            desired.spec,
+            owner=owner,
+            region=self.runtime.settings.region,
+            secret_paths=desired.secret_paths,
+        )
+
+    def _log_adoption(self, name: Any, decided: Adoption) -> None:
+        p = decided.plan
+        lines = [f"{name}: {decided.summary()}"]
+        lines += [f"  - {reason}" for reason in p.reasons]
+        lines += [f"  ! {warning}" for warning in p.warnings]
+        lines += [f"  * {note}" for note in decided.notes]
+        self.log("\n".join(lines))
+
     # -- diff -----------------------------------------------------------------------------
     def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
-        state = read_state(olds, applied_owner=_owner(news))
-        desired = read_desired(news, owner=_owner(news, state))
+        state = _read_state(olds, news)
+        owner = _owner(news, state)
+        if isinstance(news.get(IDENTITY), str):
+            self.runtime.remember_managed(news[IDENTITY], Managed(id_, owner))
+        desired = read_desired(news, owner=owner)
         step = plan_step(state, desired, region=self.runtime.settings.region)
         if step.plan is not None:
             self._log_step(news.get(IDENTITY, id_), id_, step)
@@ -226,9 +338,23 @@ class Operations:
 
     # -- create ---------------------------------------------------------------------------
     def create(self, props: Mapping[str, Any], *, timeout: float | None = None) -> tuple[str, dict[str, Any]]:
-        owner = _owner(props)
+        """Create the group, or adopt the one ``adopt_id`` names.  A Create of a resource that
+        ``diff`` saw with a state is its replacement: it keeps the state's owner value, and never
+        takes or adopts the group it replaces."""
+        managed = self.runtime.managed_as(props.get(IDENTITY))
+        owner = (managed.owner if managed is not None else None) or _owner(props)
         desired = _valid(read_desired(props, owner=owner))
         identity = props.get(IDENTITY) or f"unnamed/{desired.spec.name}"
+        request = adoption.read_request(props)
+        if request.problems:
+            raise ValueError("; ".join(f"{p}: {m}" for p, m in request.problems))
+        timeout = timeout or self.runtime.settings.timeout
+        if request.asked and managed is None:
+            if request.group_id is None:
+                raise ValueError(f"{ADOPT_ID}: its value is still unknown when the group is created")
+            adopted = self._adopt(request, props, desired, owner, identity, timeout)
+            if adopted is not None:
+                return adopted
         record = applied_record(desired.spec, _secrets.token_hex(8))
         plan_ = {"action": "create", "summary": "create"}
         try:
@@ -236,8 +362,10 @@ class Operations:
                 self.runtime.waiter,
                 desired.spec,
                 identity,
-                timeout=timeout or self.runtime.settings.timeout,
+                timeout=timeout,
                 sensitive=_marked_values(desired),
+                owner=owner,
+                exclude=(managed.group_id,) if managed is not None else (),
             )
         except (Cancelled, WaitTimeout) as e:
             unfinished = self._unfinished(e, props, desired, record, plan_, owner)
@@ -245,15 +373,58 @@ class Operations:
                 raise
             raise unfinished from e
         if created.adopted:
-            self.log(f"{identity}: adopted {created.observed.container_group_id}, left behind by an earlier attempt")
+            self.log(f"{identity}: took {created.observed.container_group_id}, left behind by an earlier attempt")
         outs = self._outputs(props, desired, created.observed, record, plan_, owner)
         return created.observed.container_group_id, outs
+
+    def _adopt(
+        self,
+        request: adoption.Request,
+        props: Mapping[str, Any],
+        desired: Desired,
+        owner: str | None,
+        identity: str,
+        timeout: float,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """Adopt the named group, deciding again against the group as it is now (it may have
+        changed since the preview); None when it is this resource's already."""
+        assert desired.spec is not None and request.group_id is not None
+        if owner is None:
+            raise ValueError(f"{ADOPT_ID}: the resource has no identity, so the group cannot be tagged as its own")
+        decided = self._decide_adoption(request, desired, owner)
+        if decided is None:
+            self.log(f"{identity}: {request.group_id} already carries this resource's owner tag: not adopted again")
+            return None
+        self._log_adoption(identity, decided)
+        gid = decided.group_id
+        record = applied_record(desired.spec, _secrets.token_hex(8))
+        waiter = self.runtime.waiter
+        if decided.replaces:
+            p = decided.plan
+            if p.delete_before_replace:
+                apply.delete(waiter, gid, timeout=timeout)
+            created = apply.create(
+                waiter,
+                desired.spec,
+                identity,
+                timeout=timeout,
+                sensitive=_marked_values(desired),
+                owner=owner,
+                exclude=(gid,),
+            )
+            if not p.delete_before_replace:
+                apply.delete(waiter, gid, timeout=timeout)
+            obs = created.observed
+        else:
+            obs = apply.adopt(waiter, gid, decided.calls, desired.spec, record, owner, timeout=timeout)
+        self.log(f"{identity}: adopted {gid}" + (f", replaced by {obs.container_group_id}" if decided.replaces else ""))
+        return obs.container_group_id, self._outputs(props, desired, obs, record, decided.doc(), owner)
 
     # -- update ---------------------------------------------------------------------------
     def update(
         self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], *, timeout: float | None = None
     ) -> dict[str, Any]:
-        state = read_state(olds, applied_owner=_owner(news))
+        state = _read_state(olds, news)
         owner = _owner(news, state)
         desired = _valid(read_desired(news, owner=owner))
         step = plan_step(state, desired, region=self.runtime.settings.region)
@@ -289,7 +460,7 @@ class Operations:
         if not found:
             return None, {}, {}
         obs = wire.observe(found[0])
-        state = read_state(props, applied_owner=_owner(props))
+        state = _read_state(props, props)
         owner = _owner(props, state)
         identity = props.get(IDENTITY) or (state.identity if state else None)
         marks = list(state.marks) if state is not None else list(props.get(SECRET_PATHS) or [])

@@ -20,6 +20,7 @@ from typing_extensions import Unpack
 
 from ..spec.args import ContainerGroupArgs
 from ..spec.model import ContainerGroupSpec, revealed
+from .adoption import ADOPT_ID, ADOPT_REPLACE, ADOPT_SEND_WRITE_ONLY, INPUTS
 from .dynamic import ContainerGroupProvider
 from .operations import IDENTITY, SECRET_PATHS, SUMMARY
 from .sentinel import typed_secret_slots
@@ -48,6 +49,12 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
     Inputs are the fields of :class:`~eci_provider.spec.model.ContainerGroupSpec` by their snake_case
     names (see ``eci_provider.spec.args.ContainerGroupArgs`` for the typed form), given as ``args``,
     as keyword arguments, or as a ``spec=ContainerGroupSpec(...)``.
+
+    ``adopt_id="eci-…"`` takes an existing group over instead of creating one (never sent to the
+    API; see :mod:`eci_provider.provider.adoption`): the first ``pulumi up`` plans the group as it
+    is to this spec, refuses if that needs a replacement (unless ``adopt_replace=True``), takes
+    write-only values as declared (unless ``adopt_send_write_only=True``), and tags the group as
+    this resource's.  Once adopted, the inputs are inert and can be removed.
     """
 
     container_group_id: pulumi.Output[str]
@@ -68,6 +75,9 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
         opts: pulumi.ResourceOptions | None = None,
         *,
         spec: ContainerGroupSpec | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        adopt_replace: bool | None = None,
+        adopt_send_write_only: bool | None = None,
         **kwargs: Unpack[ContainerGroupArgs],
     ) -> None:
         props: dict[str, Any] = {}
@@ -75,12 +85,16 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
             props.update(revealed(spec))
         props.update(_copy(dict(args or {})))
         props.update(_copy(kwargs))
+        adopt = {k: props.pop(k) for k in INPUTS if k in props}  # also accepted among ``args``
+        given = {ADOPT_ID: adopt_id, ADOPT_REPLACE: adopt_replace, ADOPT_SEND_WRITE_ONLY: adopt_send_write_only}
+        adopt.update({k: v for k, v in given.items() if v is not None})
         unknown = sorted(k for k in props if k not in SPEC_FIELDS)
         if unknown:
             raise UnknownInputs(resource_name, unknown)
         _wrap_typed_secrets(props)
         found: _Found = []
         _find_outputs(props, (), found)
+        props.update({k: v for k, v in adopt.items() if v is not None})
         props[IDENTITY] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         props[SECRET_PATHS] = _secret_paths(found)
         for key in (*OUTPUTS, SUMMARY):
@@ -104,11 +118,12 @@ class UnknownInputs(pulumi.RunError, TypeError):
     def __init__(self, resource_name: str, names: Sequence[str]) -> None:
         hints = []
         for name in names:
-            close = difflib.get_close_matches(name, SPEC_FIELDS, n=1)
+            close = difflib.get_close_matches(name, (*SPEC_FIELDS, *INPUTS), n=1)
             hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
         super().__init__(
             f"ContainerGroup({resource_name!r}): unknown input(s) {', '.join(hints)}; "
-            "the inputs are the ContainerGroupSpec fields listed in schema.json"
+            "the inputs are the ContainerGroupSpec fields listed in schema.json (and adopt_id, adopt_replace, "
+            "adopt_send_write_only)"
         )
         self.names = tuple(names)
 

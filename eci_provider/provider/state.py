@@ -167,9 +167,18 @@ class Check:
 # --------------------------------------------------------------------------------------
 
 
-def checked_inputs(p: Plan | None, redacted: Mapping[str, Any], unknown: bool = False) -> dict[str, Any]:
-    """The provider's own checked inputs: ``planned_change`` and ``__check``."""
-    if unknown:
+def checked_inputs(
+    p: Plan | None,
+    redacted: Mapping[str, Any],
+    unknown: bool = False,
+    *,
+    plan_doc: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The provider's own checked inputs: ``planned_change`` and ``__check``.  ``plan_doc``, when
+    given, is published instead of the plan's own (an adoption adds what it does to the group)."""
+    if plan_doc is not None:
+        summary, plan_doc = str(plan_doc.get("summary") or (p.summary() if p else "create")), dict(plan_doc)
+    elif unknown:
         summary, plan_doc = "unknown until the inputs it depends on are known", {"action": "unknown"}
     elif p is None:
         summary, plan_doc = "create", {"action": "create", "summary": "create"}

@@ -75,8 +75,8 @@ def fit(
     report: Report, hits: Sequence[tuple[str, Sequence[str]]], max_chars: int, full_report_url: str | None = None
 ) -> str:
     """The report shortened to at most ``max_chars`` characters (see the module's docstring)."""
-    keep = sorted((g for g in report.groups if g.impact in MUST_KEEP), key=lambda g: MUST_KEEP.index(g.impact))
-    rest = [g for g in report.groups if g.impact not in MUST_KEEP]
+    keep = sorted((g for g in report.groups if g.effect in MUST_KEEP), key=lambda g: MUST_KEEP.index(g.effect))
+    rest = [g for g in report.groups if g.effect not in MUST_KEEP]
     alerts = [render.failure_line(cond, names, MOST_NAMES) for cond, names in hits] + render.warning_lines(report)
     head = render.head(report, names=False)
     others = _others_line(report)

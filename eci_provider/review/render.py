@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from typing import Any
 
 from ..planning.redaction import SECRET
 from . import markdown as md
@@ -25,19 +26,27 @@ _RESTART = {"update-none": "none", "update-containers": "containers", "update-in
 
 
 def as_json(report: Report, hits: Sequence[str]) -> str:
+    counts = report.counts()
+    if not counts["adopt"]:  # reports without adoptions read as they did before adoption existed
+        del counts["adopt"]
     doc = {
         "stack": report.stack,
         "project": report.project,
-        "counts": report.counts(),
-        "groups": [
-            {**asdict(g), "summary": g.summary, "restart": _RESTART.get(g.impact), "created": dict(g.created)}
-            for g in report.groups
-        ],
+        "counts": counts,
+        "groups": [_group_json(g) for g in report.groups],
         "other_resources": [asdict(o) for o in report.others],
         "change_summary": dict(report.change_summary),
         "failed": list(hits),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _group_json(g: GroupReport) -> dict[str, Any]:
+    out = {**asdict(g), "summary": g.summary, "created": dict(g.created)}
+    out["restart"] = _RESTART.get(g.impact) or ((g.adopt or {}).get("restart") if g.impact == "adopt" else None)
+    if g.adopt is None:
+        del out["adopt"]
+    return out
 
 
 def markdown(report: Report, hits: Sequence[tuple[str, Sequence[str]]]) -> str:
@@ -110,6 +119,8 @@ def _summary_line(counts: Mapping[str, int], total: int, stack: str) -> str:
     parts = []
     if counts["create"]:
         parts.append(f"{counts['create']} to create")
+    if counts["adopt"]:
+        parts.append(f"{counts['adopt']} to adopt")
     updates = counts["update-none"] + counts["update-containers"] + counts["update-instance"]
     if updates:
         split = [
@@ -166,7 +177,9 @@ def _facts(g: GroupReport) -> list[str]:
         facts.append(f"last seen {md.escape(g.status)}")
     if g.size:
         facts.append(md.escape(g.size))
-    if g.impact.startswith("update-"):
+    if g.impact == "adopt":
+        facts += _adopt_facts(g)
+    elif g.impact.startswith("update-"):
         calls = f", {g.calls} calls" if g.calls > 1 else ""
         facts.append(f"UpdateContainerGroup with **{md.escape(g.update_type or '?')}**{calls}")
         facts.append(f"restarts: **{_restart_text(g)}**")
@@ -183,6 +196,31 @@ def _facts(g: GroupReport) -> list[str]:
             facts.append("**creates the new group first, then deletes the old one**")
         if g.replace_fields:
             facts.append("because of " + ", ".join(md.code(f, table=False) for f in g.replace_fields))
+    return facts
+
+
+def _adopt_facts(g: GroupReport) -> list[str]:
+    adopt = g.adopt or {}
+    action = adopt.get("action")
+    facts = []
+    if action == "noop":
+        facts.append("no change: one UpdateContainerGroup sets its owner tag")
+    elif action == "update":
+        calls = f", {g.calls} calls" if g.calls > 1 else ""
+        facts.append(f"then UpdateContainerGroup with **{md.escape(g.update_type or '?')}**{calls}")
+        restart = {"instance": "update-instance", "containers": "update-containers"}.get(str(adopt.get("restart")))
+        shown = GroupReport(g.resource, g.urn, g.op, restart or "update-none", restarted=g.restarted)
+        facts.append(f"restarts: **{_restart_text(shown)}**")
+    elif action == "replace":
+        first = "deletes it first (downtime)" if g.delete_before_replace else "creates the new group first"
+        facts.append(f"**replaced** (adopt\\_replace): {first}")
+        if g.replace_fields:
+            facts.append("because of " + ", ".join(md.code(f, table=False) for f in g.replace_fields))
+    unverified = adopt.get("unverified") or ()
+    if unverified:
+        facts.append(f"{len(unverified)} write-only value(s) not verified")
+    if adopt.get("sent"):
+        facts.append(f"{len(adopt['sent'])} write-only value(s) sent")
     return facts
 
 

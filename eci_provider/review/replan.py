@@ -25,6 +25,7 @@ from ..planning.canonical import related
 from ..planning.redaction import SECRET, align, is_marker, leaves, settled
 from ..provider.state import MASK, UNKNOWN, read_check, resolve_state, spec_data, state_data
 from ..provider.step import NO_DRIFT, Desired, Step, plan_step, read_desired
+from ..spec import display
 from ..spec.model import ContainerGroupSpec
 
 __all__ = ["MASK", "UNKNOWN", "Replanned", "desired_view", "has_unknown", "replan"]
@@ -185,7 +186,7 @@ def _show_last_applied(
             if path.endswith("]") and c.get("whole") is not False:
                 c["detail"] = _item_detail(path, {}, wanted, [*secret_paths, *typed], added=True)
         elif not c.get("secret") and path in applied and _plain(applied[path]):
-            c["old"] = _display(applied[path])
+            c["old"] = display.show(applied[path])
         elif path.endswith("]"):
             c["detail"] = _item_detail(path, applied, wanted, [*secret_paths, *typed])
 
@@ -201,28 +202,16 @@ def _item_detail(
     for leaf in dict.fromkeys(k for k in (*after, *before) if k.startswith(prefix)):
         name = leaf[len(prefix) :]
         a, b = before.get(leaf), after.get(leaf)
-        if "[" in name or "." in name or (a == b and not added) or (added and _display_or_unset(b) == key):
+        if "[" in name or "." in name or (a == b and not added) or (added and display.show(b) == key):
             continue  # nested lists: the item-level change says enough; the key is in the path
         hidden = any(related(leaf, s) for s in secret_paths)
         hidden = hidden or not (a is None or _plain(a)) or not (b is None or _plain(b))
         if added:
-            parts.append(f"{name} {SECRET if hidden else _display_or_unset(b)}")
+            parts.append(f"{name} {SECRET if hidden else display.show(b)}")
         elif hidden:
             parts.append(f"{name}: {SECRET} changed")
         else:
-            parts.append(f"{name}: {_display_or_unset(a)} → {_display_or_unset(b)}")
+            parts.append(f"{name}: {display.show(a)} → {display.show(b)}")
     if added:
         return "added: " + ", ".join(parts) if parts else None
     return "; ".join(parts) or None
-
-
-def _display_or_unset(value: Any) -> str:
-    return "(unset)" if value is None else _display(value)
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)

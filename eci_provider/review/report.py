@@ -24,7 +24,7 @@ from ..planning.canonical import at_or_under
 from ..planning.planner import pinned
 from ..planning.redaction import MARKERS, SECRET, is_marker, key_paths, leaves
 from ..provider.state import read_check
-from ..spec import rules
+from ..spec import display, rules
 from ..spec.model import RESERVED_TAG_PREFIX, ContainerGroupSpec
 from .replan import MASK, UNKNOWN, Replanned, as_mapping, desired_view, replan, shown_text
 
@@ -58,11 +58,13 @@ FAIL_ON = {
     "drift": "a change reverts something changed outside Pulumi",
     "unknown": "what happens to a group is known only during pulumi up",
     "unanalysed": "a group is not re-planned from its observed state (check's plan, or not analysed at all)",
+    "adopt": "an existing group is taken over by adopt_id",
 }
 #: Impact categories, in report order: label and marker.  An instance restart and a
 #: replacement carry the warning sign.
 IMPACTS = {
     "create": ("Create", "➕"),
+    "adopt": ("Adopt an existing group", "📥"),
     "update-none": ("Update, no restart", "✅"),
     "update-containers": ("Update, restarts containers", "🔁"),
     "update-instance": ("Update, restarts the instance", "⚠️"),
@@ -130,18 +132,41 @@ class GroupReport:
     notes: tuple[str, ...] = ()
     #: ``replanned`` (like the provider's diff), ``check`` (check's plan: old vs new inputs),
     #: ``unknown`` (a value is unknown), ``unanalysed`` (the preview hides what changes),
+    #: ``adopt`` (check's plan from the adopted group as observed at preview time),
     #: ``create``, ``delete``, ``forget`` or ``other``.
     basis: str = "replanned"
     #: The planner's one-line summary, as the provider logs it.
     plan_summary: str | None = None
     #: For a create: the spec's set values as ``(path, value)``, secrets masked.
     created: tuple[tuple[str, str], ...] = ()
+    #: For an adoption (``adopt_id``): ``id`` (the group taken over), ``action`` (``noop``,
+    #: ``update``, ``replace`` or ``unknown``), ``restart`` (as for an update), ``unverified``
+    #: and ``sent`` (write-only values taken as declared, or sent).  None for anything else.
+    adopt: Mapping[str, Any] | None = None
+
+    @property
+    def effect(self) -> str:
+        """What happens to the running group, as an impact: an adoption's is that of the plan
+        it carries out (a replacement or an instance restart must not hide behind "adopt")."""
+        if self.impact != "adopt" or self.adopt is None:
+            return self.impact
+        if self.adopt.get("action") == "replace":
+            return "replace"
+        restart = self.adopt.get("restart") if self.adopt.get("action") == "update" else None
+        return {"instance": "update-instance", "containers": "update-containers"}.get(str(restart), "adopt")
 
     @property
     def summary(self) -> str:
         label = IMPACTS[self.impact][0]
         if self.impact in ("update-none", "update-containers", "update-instance"):
             return f"{label} ({self.update_type})"
+        if self.impact == "adopt" and self.adopt is not None:
+            then = {
+                "noop": "no change",
+                "update": f"then update, {self.update_type}",
+                "replace": "replaced: " + ("delete first, downtime" if self.delete_before_replace else "create first"),
+            }
+            return f"{label} ({then.get(str(self.adopt.get('action')), 'known only during pulumi up')})"
         if self.impact == "replace" and self.delete_before_replace is not None:
             return f"{label} ({'delete first: downtime' if self.delete_before_replace else 'create first'})"
         return label
@@ -323,6 +348,9 @@ def _unknown_paths(value: Any, path: str = "") -> list[str]:
 
 
 def _create(base: dict[str, Any], inputs: Mapping[str, Any]) -> GroupReport:
+    published = read_check(inputs).plan
+    if isinstance(published.get("adopt"), Mapping):
+        return _adopted(base, published)
     spec, blind = desired_view(inputs)
     if spec is None:
         pending = _unknown_paths(inputs)
@@ -346,6 +374,61 @@ def _create(base: dict[str, Any], inputs: Mapping[str, Any]) -> GroupReport:
     )
 
 
+def _adopted(base: dict[str, Any], p: Mapping[str, Any]) -> GroupReport:
+    """A create that adopts an existing group (``adopt_id``): the plan ``check`` made from the
+    group as it was at preview time to the program's spec, as for an update."""
+    adopt = as_mapping(p.get("adopt"))
+    gid = shown_text(adopt.get("id"))
+    action = p.get("action") if p.get("action") in ("noop", "update", "replace") else "unknown"
+    facts: dict[str, Any] = {
+        "id": gid,
+        "action": action,
+        "restart": "replace"
+        if action == "replace"
+        else (shown_text(p.get("restart")) if action == "update" else "none"),
+        "unverified": list(_strings(adopt.get("unverified"))),
+        "sent": list(_strings(adopt.get("sent"))),
+    }
+    base = {
+        **base,
+        "group_id": base.get("group_id") or gid,
+        "status": base.get("status") or shown_text(adopt.get("status")),
+    }
+    if action == "unknown":
+        why = "the group adopt_id names is known only during pulumi up, which decides how to adopt it"
+        return GroupReport(**base, impact="adopt", basis="unknown", reasons=(why,), adopt=facts)
+    replace_fields = _strings(p.get("replace_fields")) if action == "replace" else ()
+    changes = [c for c in p.get("changes") or () if isinstance(c, Mapping) and isinstance(c.get("path"), str)]
+    rows = tuple(_row(c, replace_fields, frozenset()) for c in changes)
+    paths = {c["path"] for c in changes}
+    reasons = [f"takes over {gid or 'an existing group'}, made outside this stack, and tags it as this resource's"]
+    reasons += [text for text, path in _explained(p) if path not in paths]
+    warnings = list(_strings(p.get("warnings")))
+    dbr = bool(p.get("delete_before_replace"))
+    if action == "replace":
+        order = "after deleting it (downtime)" if dbr else "then deletes it"
+        warnings.append(f"adopt_replace: replaces {gid}: creates a new group {order}")
+    update = action == "update"
+    return GroupReport(
+        **base,
+        impact="adopt",
+        basis="adopt",
+        update_type=shown_text(p.get("update_type")) if update else None,
+        calls=_count(as_mapping(p.get("adopt")).get("calls")) if action != "replace" else 0,
+        restarted=_strings(p.get("restarted_containers")) if update else (),
+        started=_strings(p.get("started_containers")) if update else (),
+        stopped=_strings(p.get("stopped_containers")) if update else (),
+        delete_before_replace=dbr if action == "replace" else False,
+        replace_fields=replace_fields,
+        rows=rows,
+        reasons=tuple(reasons),
+        warnings=tuple(dict.fromkeys(warnings)),
+        notes=tuple(dict.fromkeys(_strings(p.get("notes")))),
+        plan_summary=shown_text(p.get("summary")),
+        adopt=facts,
+    )
+
+
 _ITEM_KEY = re.compile(r"\[([^\[\]]*)\]\.[a-z_]+$")
 _ELEMENT = re.compile(r"\[\d+\]$")
 
@@ -364,14 +447,10 @@ def _created(spec: ContainerGroupSpec, marked: Sequence[str]) -> Iterable[tuple[
 
 def _show(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(_show(v) for v in value)
+        return "[" + ", ".join(_show(v) for v in value) + "]"
     if is_marker(value) or value == MASK:
         return SECRET
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return display.show(value)
 
 
 def _changed(
@@ -580,13 +659,16 @@ def failure_text(cond: str, names: Sequence[str], most: int | None = None) -> st
 
 
 def _meets(g: GroupReport, cond: str) -> bool:
+    adopting = (g.adopt or {}).get("action") if g.impact == "adopt" else None
+    restart = (g.adopt or {}).get("restart") if g.impact == "adopt" else None
     return {
         "create": g.impact == "create",
-        "update": g.impact.startswith("update-"),
-        "replace": g.impact == "replace",
+        "adopt": g.impact == "adopt",
+        "update": g.impact.startswith("update-") or adopting == "update",
+        "replace": g.impact == "replace" or adopting == "replace",
         "delete": g.impact == "delete",
-        "instance-restart": g.impact == "update-instance",
-        "container-restart": g.impact == "update-containers",
+        "instance-restart": g.impact == "update-instance" or restart == "instance",
+        "container-restart": g.impact == "update-containers" or restart == "containers",
         "warning": bool(g.warnings),
         "drift": any(r.drift for r in g.rows),
         "unknown": g.basis == "unknown",

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from . import rules
+from .display import number
 from .model import ENV_KEY_PATTERN, ContainerGroupSpec
 
 #: The message of a missing required field (the emulator maps it to ``MissingParameter``).
@@ -53,7 +54,7 @@ _SHOWN_MAX = 64
 
 
 def _number(x: Any) -> str:
-    return f"{x:g}" if isinstance(x, float) else str(x)
+    return number(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
 
 
 def _count(n: int, noun: str) -> str:

@@ -5,8 +5,10 @@
 ``secret_paths`` entry is a path of keys and indexes into ``spec`` whose value the program marks
 with ``pulumi.Output.secret`` (as a user's program would with a config secret).  ``options``
 are ``pulumi.ResourceOptions`` keyword arguments that tests need (``delete_before_replace``,
-``ignore_changes``, ``custom_timeouts`` as a dict).  The tests rewrite the file between runs
-to change the program.
+``ignore_changes``, ``custom_timeouts`` as a dict, ``aliases`` as a list of ``pulumi.Alias``
+keyword dicts).  ``adopt`` holds the adoption inputs (``adopt_id``, ``adopt_replace``,
+``adopt_send_write_only``), passed as keyword arguments.  The tests rewrite the file between
+runs to change the program.
 
 ``ECI_TEST_FRONT_DOOR=native`` declares the groups with the native plugin's resource
 (``eci:index:ContainerGroup``) instead of the dynamic provider's.
@@ -118,6 +120,8 @@ def options(raw: dict[str, Any]) -> pulumi.ResourceOptions:
     raw = dict(raw)
     if "custom_timeouts" in raw:
         raw["custom_timeouts"] = pulumi.CustomTimeouts(**raw["custom_timeouts"])
+    if "aliases" in raw:
+        raw["aliases"] = [pulumi.Alias(**alias) for alias in raw["aliases"]]
     return pulumi.ResourceOptions(**raw)
 
 
@@ -133,5 +137,5 @@ for entry in declared:
     if kind == "trivial":
         Trivial(entry["name"], spec, float(entry.get("sleep", 0.0)), options(entry.get("options", {})))
         continue
-    group = ContainerGroup(entry["name"], spec, options(entry.get("options", {})))
+    group = ContainerGroup(entry["name"], spec, options(entry.get("options", {})), **entry.get("adopt", {}))
     pulumi.export(entry["name"], {"id": group.container_group_id, "status": group.status, "ip": group.intranet_ip})
