@@ -24,6 +24,16 @@ from eci_provider.provider import sentinel
 URN = f"urn:pulumi:dev::shop::{TYPE}::web"
 
 
+def run(coroutine: Any) -> Any:
+    """``coroutine`` on a loop of its own (``asyncio.run`` would leave the main thread without a
+    current loop, which the mocked Pulumi programs of later tests need)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
 def test_values_round_trip_numbers_as_the_program_wrote_them() -> None:
     value = values.from_plain({"cpu": 1, "memory": 0.5, "tags": {"a": "b"}, "ports": [{"port": 80}], "x": None})
     assert value.value["cpu"].value == 1.0  # the engine carries floats
@@ -112,9 +122,7 @@ def configured(tmp_path: Path) -> EciProvider:
     provider = EciProvider(package_schema("0.1.0"))
     endpoint = f"embedded:{tmp_path / 'eci.sqlite'}?transition_seconds=0"
     variables = {"eci:config:region": "cn-hangzhou", "eci:config:endpoint": endpoint}
-    asyncio.run(
-        provider.configure(ConfigureRequest(variables=variables, args={}, accept_secrets=True, accept_resources=False))
-    )
+    run(provider.configure(ConfigureRequest(variables=variables, args={}, accept_secrets=True, accept_resources=False)))
     return provider
 
 
@@ -126,7 +134,7 @@ def inputs(**spec: Any) -> dict[str, PropertyValue]:
 def test_check_reports_each_mistake_on_its_field(tmp_path: Path) -> None:
     provider = configured(tmp_path)
     bad = inputs(cpu="lots", restart_policy="Sometimes", contaners=[])
-    response = asyncio.run(provider.check(CheckRequest(urn=URN, old_inputs={}, new_inputs=bad, random_seed=b"")))
+    response = run(provider.check(CheckRequest(urn=URN, old_inputs={}, new_inputs=bad, random_seed=b"")))
     failures = {(f.property, f.reason) for f in response.failures}
     assert ("cpu", "must be a number") in failures
     assert ("restart_policy", "must be 'Always', 'Never' or 'OnFailure'") in failures
@@ -137,15 +145,13 @@ def test_check_reports_each_mistake_on_its_field(tmp_path: Path) -> None:
 
 def test_create_then_diff_of_the_same_inputs_plans_nothing(tmp_path: Path) -> None:
     provider = configured(tmp_path)
-    checked = asyncio.run(provider.check(CheckRequest(urn=URN, old_inputs={}, new_inputs=inputs(), random_seed=b"")))
+    checked = run(provider.check(CheckRequest(urn=URN, old_inputs={}, new_inputs=inputs(), random_seed=b"")))
     assert checked.failures == []
-    created = asyncio.run(
-        provider.create(CreateRequest(urn=URN, properties=checked.inputs or {}, timeout=60.0, preview=False))
-    )
+    created = run(provider.create(CreateRequest(urn=URN, properties=checked.inputs or {}, timeout=60.0, preview=False)))
     assert created.resource_id and created.resource_id.startswith("eci-")
     outputs = created.properties or {}
     assert outputs["status"].value == "Running"
-    diff = asyncio.run(
+    diff = run(
         provider.diff(
             DiffRequest(
                 urn=URN,
