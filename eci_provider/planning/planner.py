@@ -746,7 +746,7 @@ def seal(value: Any, fp: C.FieldPlan, path: str, marked: frozenset[str]) -> Any:
         return _seal_model(value, path, marked)
     if fp.kind in (Shape.KEYED, Shape.STRUCTS) and isinstance(value, list):
         return [
-            _seal_model(item, f"{path}[{C.item_key(item, fp) if fp.kind == 'keyed' else i}]", marked)
+            _seal_model(item, f"{path}[{C.item_key(item, fp) if fp.kind is Shape.KEYED else i}]", marked)
             for i, item in enumerate(value)
         ]
     if fp.kind is Shape.MAP and isinstance(value, dict):

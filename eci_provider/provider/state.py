@@ -8,11 +8,13 @@ every top-level value that holds a secret as ``"[secret]"``, and redacted views 
 
 Outputs (``state.outputs``):
 
-* the spec inputs as last applied (Pulumi's usual echo; fields holding secrets are secret);
+* no echo of the spec inputs: the engine keeps the inputs beside the outputs, and the spec as
+  last applied is kept once, inside ``__state``;
 * what a program reads: ``container_group_id``, ``region_id``, ``status``, ``intranet_ip``,
   ``internet_ip``, ``ipv6_address``, ``restart_counts``, ``cpu_memory``, ``events`` (last 3);
 * ``__state``: one compact JSON string (:class:`StateDoc`): the contract's version, the
-  owner-tag value, the salt and the digests of the write-only values last applied (those that
+  owner-tag value, the spec as last applied (its secret fields in ``__secret_state``), the
+  salt and the digests of the write-only values last applied (those that
   cover no secret), the program's secret marks, the last plan, and the *observed delta*: only
   the top-level fields where the group as last seen differs from what was applied (drift, and
   values the service chose), with redacted views of the ones that hold secrets;
