@@ -15,9 +15,19 @@ Each figure is measured side by side in one run, on the same machine, with the s
    dynamic-provider server runs at most 4 calls at once, so both are bound by that.  Goal: at
    most 1.3×.
 3. The state file size per group against the size of its inputs.
+4. The two front doors side by side: the dynamic provider and the native plugin
+   (``pulumi-resource-eci``), the same groups, the same emulator.
 
-Run: ``.venv/bin/python benchmarks/bench_engine.py [--preview-groups 200] [--up-groups 50]``
-(it builds or locates the CLI with scripts/install-pulumi.sh first).
+   a. ``pulumi up`` creating K groups (default 100) with transitions of D seconds (default 5),
+      with ``--parallel K``, each against the inherent time: one create's 2 D, since nothing
+      forces the creates to wait for each other.  The dynamic provider's server runs 4 calls at
+      once (about K/4 times the inherent time); goal for the native plugin: at most 1.3x.
+   b. ``pulumi preview`` of an up-to-date stack of N groups (``--preview-groups``): native
+      against dynamic.
+
+Run: ``.venv/bin/python benchmarks/bench_engine.py [--preview-groups 200] [--up-groups 50]
+[--door-groups 100] [--door-transition 5]``; ``--doors-only`` runs 4 alone, ``--native-only``
+only its native side (it builds or locates the CLI with scripts/install-pulumi.sh first).
 """
 
 from __future__ import annotations
@@ -117,8 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--up-groups", type=int, default=50)
     parser.add_argument("--transition", type=float, default=1.0, help="emulator transition seconds (default 1)")
     parser.add_argument("--repeat", type=int, default=3, help="previews timed per side (median)")
+    parser.add_argument("--door-groups", type=int, default=100, help="groups created in 4a (default 100)")
+    parser.add_argument("--door-transition", type=float, default=5.0, help="transition seconds in 4a (default 5)")
+    parser.add_argument("--doors-only", action="store_true", help="only 4: dynamic and native side by side")
+    parser.add_argument("--native-only", action="store_true", help="only the native plugin's side of 4")
     args = parser.parse_args(argv)
     print(f"Pulumi CLI: {pulumi_bin()}")
+    if args.doors_only or args.native_only:
+        doors = ("native",) if args.native_only else ("dynamic", "native")
+        with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+            front_doors(Path(tmp), args, doors)
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         root = Path(tmp)
@@ -175,7 +194,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   trivial {up_base.seconds:7.2f} s   (sleeps {create_seconds:g} s per create)")
         print(f"   ratio   {ratio(up_ours.seconds, up_base.seconds)}   (goal <= 1.3x)")
         print(f"   inherent at 4 at a time: {inherent:.1f} s; ours {ratio(up_ours.seconds, inherent)} of it")
+
+        front_doors(root, args, ("dynamic", "native"))
     return 0
+
+
+def front_doors(root: Path, args: argparse.Namespace, doors: tuple[str, ...]) -> None:
+    """4: the same up and preview through each front door in ``doors``."""
+    workspace = Workspace(root / "ws-doors")
+    n, t = args.door_groups, args.door_transition
+    inherent = 2 * t  # every create at once: one create's Scheduling and Pending
+    ups: dict[str, float] = {}
+    with loopback(transition=t) as server:
+        for door in doors:
+            stack = Project(workspace, root / f"up-{door}", front_door=door).stack(f"up-{door}", server.url)
+            stack.declare(groups(n))
+            ups[door] = stack.up("--parallel", str(n)).seconds
+            stack.destroy("--parallel", str(n))
+    print(f"\n4a. pulumi up --parallel {n}, {n} creates, {t:g} s transitions (inherent: {inherent:g} s, all at once)")
+    for door, seconds in ups.items():
+        goal = "   (goal <= 1.3x)" if door == "native" else ""
+        print(f"   {door:8}{seconds:7.2f} s   {ratio(seconds, inherent)} the inherent time{goal}")
+    if len(ups) == 2:
+        print(f"   dynamic / native: {ratio(ups['dynamic'], ups['native'])}")
+
+    previews: dict[str, float] = {}
+    with loopback() as server:
+        for door in doors:
+            stack = Project(workspace, root / f"preview-{door}", front_door=door).stack(f"preview-{door}", server.url)
+            stack.declare(groups(args.preview_groups))
+            stack.up("--parallel", "64")
+            previews[door] = timed_previews(stack, args.repeat)
+    print(f"\n4b. pulumi preview, {args.preview_groups} up-to-date groups (median of {args.repeat})")
+    for door, seconds in previews.items():
+        print(f"   {door:8}{seconds:7.2f} s")
+    if len(previews) == 2:
+        print(f"   native / dynamic: {ratio(previews['native'], previews['dynamic'])}")
 
 
 if __name__ == "__main__":

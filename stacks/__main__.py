@@ -11,6 +11,10 @@ Three environment variables change the program for one run without touching a tr
 * ``ECI_SHOP_IMAGE_TAG``: the release tag of the app and of its migration init container;
 * ``ECI_SHOP_NGINX_IMAGE``: the web container's image;
 * ``ECI_SHOP_REMOVE_TAGS``: comma-separated tag keys to leave out.
+
+``eci-shop:frontDoor: native`` (the ``local-native`` stack) declares the same groups through the
+native plugin ``pulumi-resource-eci`` (``eci:index:ContainerGroup``, found through
+``plugins.providers`` in Pulumi.yaml) instead of the dynamic provider, the default.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import pulumi
 from eci_provider.provider import ContainerGroup
 
 config = pulumi.Config()
+if config.get("frontDoor") == "native":
+    from eci_provider.native.resource import ContainerGroup  # type: ignore[assignment]
 stack = pulumi.get_stack()
 
 SIZES = {  # instance vCPU / GiB, and how it is shared between the containers

@@ -34,6 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "tests" / "programs" / "groups" / "__main__.py"
 VENV = ROOT / ".venv"
 TYPE = "pulumi-python:dynamic/eci:ContainerGroup"
+#: The native plugin's resource type, and the directory holding its executable
+#: (``pulumi-resource-eci``, the package's console script).
+NATIVE_TYPE = "eci:index:ContainerGroup"
+PLUGIN_DIR = VENV / "bin"
+#: The front doors a program can declare its groups through.
+FRONT_DOORS = ("dynamic", "native")
 #: A key pair unique to this test session, so that a search for the secret cannot hit anything else.
 ACCESS_KEY_ID = "e2e-key"
 ACCESS_KEY_SECRET = "e2e-SECRET-" + secrets.token_hex(8)
@@ -118,19 +124,32 @@ class Workspace:
 
 @dataclass
 class Project:
-    """A Pulumi project in ``directory`` whose program is :data:`PROGRAM`."""
+    """A Pulumi project in ``directory`` whose program is :data:`PROGRAM`.
+
+    ``front_door``: ``"dynamic"`` declares the groups with the dynamic provider, ``"native"``
+    with the native plugin, which the project finds through ``plugins.providers`` (or, with
+    ``plugin_from_cache``, in the plugin cache: ``pulumi plugin install``).
+    """
 
     workspace: Workspace
     directory: Path
     name: str = "eci-e2e"
     program: Path = PROGRAM
+    front_door: str = "dynamic"
+    plugin_from_cache: bool = False
 
     def __post_init__(self) -> None:
+        assert self.front_door in FRONT_DOORS, self.front_door
         self.directory.mkdir(parents=True, exist_ok=True)
-        (self.directory / "Pulumi.yaml").write_text(
-            f"name: {self.name}\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: {VENV}\n"
-        )
+        text = f"name: {self.name}\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: {VENV}\n"
+        if self.front_door == "native" and not self.plugin_from_cache:
+            text += f"plugins:\n  providers:\n    - name: eci\n      path: {PLUGIN_DIR}\n"
+        (self.directory / "Pulumi.yaml").write_text(text)
         (self.directory / "__main__.py").write_text(self.program.read_text())
+
+    @property
+    def resource_type(self) -> str:
+        return NATIVE_TYPE if self.front_door == "native" else TYPE
 
     def stack(self, name: str, endpoint: str, *, credentials: bool = True, **config: str) -> Stack:
         """A new stack; ``credentials=False`` leaves the key pair unset, as the ``local`` stack
@@ -162,7 +181,8 @@ class Stack:
         return self.project.directory / f"groups.{self.name}.json"
 
     def env(self) -> dict[str, str]:
-        return {**self.project.workspace.env(), "ECI_TEST_GROUPS": str(self.groups_file), **self.extra_env}
+        door = {"ECI_TEST_FRONT_DOOR": self.project.front_door}
+        return {**self.project.workspace.env(), "ECI_TEST_GROUPS": str(self.groups_file), **door, **self.extra_env}
 
     def set_config(self, values: Mapping[str, str]) -> None:
         """Write plain config in one call (``pulumi config set-all``)."""
@@ -228,7 +248,7 @@ class Stack:
     def resources(self) -> list[dict[str, Any]]:
         """The container groups in the stack's state (``pulumi stack export``)."""
         deployment = self.export()["deployment"]
-        return [r for r in deployment.get("resources", []) if r["type"] == TYPE]
+        return [r for r in deployment.get("resources", []) if r["type"] == self.project.resource_type]
 
 
 def kill_tree(process: subprocess.Popen[str]) -> None:
@@ -268,12 +288,14 @@ def read_events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def step_ops(events: Sequence[Mapping[str, Any]], kind: str = "resOutputsEvent") -> list[tuple[str, str]]:
+def step_ops(
+    events: Sequence[Mapping[str, Any]], kind: str = "resOutputsEvent", resource_type: str = TYPE
+) -> list[tuple[str, str]]:
     """``(op, resource name)`` of each step, in the order the engine finished (or started) them."""
     out = []
     for e in events:
         meta = (e.get(kind) or {}).get("metadata")
-        if meta and meta.get("type") == TYPE:
+        if meta and meta.get("type") == resource_type:
             out.append((meta["op"], meta["urn"].rsplit("::", 1)[-1]))
     return out
 

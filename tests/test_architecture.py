@@ -27,6 +27,9 @@ ALLOWED: dict[str, set[str]] = {
     "provider": {"spec", "planning", "cloud", "emulator"},
     "review": {"spec", "planning", "provider"},
     "importer": {"spec", "planning", "cloud", "provider"},
+    # The native plugin: glue over provider.operations, like the dynamic provider (the emulator
+    # only for `embedded:` endpoints, which it reaches through provider.settings).
+    "native": {"spec", "planning", "cloud", "provider", "emulator"},
     "cli": {"spec", "planning", "cloud", "emulator", "provider", "review", "importer"},
 }
 

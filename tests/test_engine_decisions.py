@@ -10,8 +10,10 @@ after a ``pulumi preview --json``.  For each change the test checks
   group, as the one the provider logged in the preview's diagnostics.
 
 The emulator is served over loopback HTTP with V3 signatures, so the client, its signing and its
-retries are the real ones.  The steps share one stack and run in file order; each test names the
-state it expects, so a failure points at the step that broke.
+retries are the real ones.  Every step runs through both front doors, the dynamic provider and
+the native plugin (``eci:index:ContainerGroup``): the same decisions, the same report.  The
+steps share one stack per front door and run in file order; each test names the state it
+expects, so a failure points at the step that broke.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 import pytest
 from real_engine import (
     ACCESS_KEY_SECRET,
+    FRONT_DOORS,
     ROOT,
     Project,
     Run,
@@ -209,13 +212,13 @@ def assert_report_matches_the_provider(preview: dict[str, Any], report: dict[str
         assert analysed[resource]["plan_summary"] == summary, resource
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("decisions")
+@pytest.fixture(scope="module", params=FRONT_DOORS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp(f"decisions-{request.param}")
     logs = root / "logs"
     logs.mkdir()
     with loopback(transition=0.2) as server:
-        project = Project(Workspace(root / "ws"), root / "project")
+        project = Project(Workspace(root / "ws"), root / "project", front_door=request.param)
         stack = project.stack("decisions", server.url)
         w = World(stack, server, logs)
         w.groups = {"rich": rich_group(), "plain": plain_group(), "pinned": pinned_group()}
@@ -295,7 +298,9 @@ def test_a_vswitch_change_replaces_creating_before_deleting(world: World) -> Non
     change = world.apply("vswitch")
     assert [e["action"] for e in change.journal] == ["CreateContainerGroup", "DeleteContainerGroup"]
     assert change.journal[1]["group_id"] == old_id
-    ops = [op for op, name in step_ops(change.events) if name == "plain"]
+    ops = [
+        op for op, name in step_ops(change.events, resource_type=world.stack.project.resource_type) if name == "plain"
+    ]
     assert ops.index("create-replacement") < ops.index("delete-replaced"), ops
     assert change.group("plain")["op"] == "replace" and not change.group("plain")["delete_before_replace"]
     assert world.ids()["plain"] != old_id
@@ -308,7 +313,9 @@ def test_a_replacement_of_the_pinned_ip_group_deletes_first(world: World) -> Non
     change = world.apply("pinned")
     assert [e["action"] for e in change.journal] == ["DeleteContainerGroup", "CreateContainerGroup"]
     assert change.journal[0]["group_id"] == old_id
-    ops = [op for op, name in step_ops(change.events) if name == "pinned"]
+    ops = [
+        op for op, name in step_ops(change.events, resource_type=world.stack.project.resource_type) if name == "pinned"
+    ]
     assert ops.index("delete-replaced") < ops.index("create-replacement"), ops
     group = change.group("pinned")
     assert group["op"] == "replace" and group["delete_before_replace"]

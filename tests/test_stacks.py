@@ -2,7 +2,8 @@
 
 Stacks must differ only in config; each must declare valid groups (the provider's own check
 accepts them), with the stack's size, replica count, image tag and tags, and a registry
-password that is secret in what the program registers.
+password that is secret in what the program registers.  ``local-native`` declares the same
+groups as ``local`` through the native plugin's resource.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from engine import is_secret, register, strip_secrets
 from eci_provider.provider.operations import IDENTITY
 from eci_provider.provider.ownership import owner_value
 from eci_provider.provider.step import read_desired
+from eci_provider.spec.model import revealed
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 PROJECT = yaml.safe_load((STACKS / "Pulumi.yaml").read_text())["name"]
 EXPECTED = {  # stack: (replicas, instance cpu, memory)
     "local": (1, 1.0, 2.0),
+    "local-native": (1, 1.0, 2.0),
     "dev": (1, 1.0, 2.0),
     "staging": (2, 2.0, 4.0),
     "prod": (3, 4.0, 8.0),
@@ -34,7 +37,7 @@ def stack_config(stack: str) -> tuple[dict[str, str], list[str]]:
     raw = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text())["config"]
     config = {k: json.dumps(v) if isinstance(v, (dict, list)) else str(v) for k, v in raw.items()}
     secrets = []
-    if stack != "local":  # set with `pulumi config set --secret` in real stacks
+    if not stack.startswith("local"):  # set with `pulumi config set --secret` in real stacks
         config[f"{PROJECT}:registryPassword"] = f"pw-for-{stack}"
         secrets.append(f"{PROJECT}:registryPassword")
     return config, secrets
@@ -50,6 +53,8 @@ def run_stack(stack: str) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         config=config,
         secret_keys=secrets,
     )
+    if stack.endswith("-native"):  # the plugin takes the identity from the URN (and marks secrets itself)
+        resources = {name: {**inputs, IDENTITY: f"{PROJECT}/{stack}/{name}"} for name, inputs in resources.items()}
     return config, resources
 
 
@@ -72,13 +77,28 @@ def test_stack_declares_valid_groups(stack: str) -> None:
         assert spec.init_containers and spec.init_containers[0].image.endswith(f":{image_tag}")
         assert any(c.image.endswith(f":{image_tag}") for c in spec.containers)
         assert spec.volumes and spec.volumes[0].config_file_volume is not None
-        if stack == "local":
+        if stack.startswith("local"):
             assert spec.image_registry_credentials is None and spec.v_switch_id is None
         else:
             assert is_secret(inputs["image_registry_credentials"])
             assert spec.image_registry_credentials[0].password.get_secret_value() == f"pw-for-{stack}"  # type: ignore[index]
             assert spec.v_switch_id and spec.security_group_id
-        assert is_secret(inputs["volumes"])  # config-file contents are secret by type
+        if not stack.endswith("-native"):
+            assert is_secret(inputs["volumes"])  # config-file contents are secret by type
+
+
+def test_local_native_declares_the_groups_of_local_through_the_plugin() -> None:
+    _, dynamic = run_stack("local")
+    _, native = run_stack("local-native")
+    assert sorted(native) == sorted(dynamic)
+    for name, inputs in native.items():
+        # The same groups: only the stack's name differs (in the group's name, its env tag and
+        # SHOP_ENV; the owner tag, which hashes the identity, is left to one identity).
+        theirs = revealed(_desired(strip_secrets(dynamic[name])))
+        mine = revealed(_desired({**strip_secrets(inputs), IDENTITY: dynamic[name][IDENTITY]}))
+        differing = {k for k in mine if mine[k] != theirs[k]}
+        assert differing <= {"name", "tags", "init_containers", "containers"}, differing
+        assert json.dumps(mine).replace("local-native", "local") == json.dumps(theirs).replace("local-native", "local")
 
 
 def test_stacks_differ_only_in_config() -> None:

@@ -22,6 +22,7 @@ class EciError(Exception):
         status: int | None = None,
         action: str | None = None,
         retry_after: float | None = None,
+        group_id: str | None = None,
     ) -> None:
         self.code = code
         self.message = message
@@ -29,6 +30,9 @@ class EciError(Exception):
         self.status = status
         self.action = action
         self.retry_after = retry_after  # seconds the service asked to wait (x-acs-retry-after)
+        #: The container group the error is about, when a waiter knows it (a wait that stopped
+        #: after the group exists: the caller can still record the group).
+        self.group_id = group_id
         where = f"{action}: " if action else ""
         meta = ", ".join(
             x for x in (f"RequestId {request_id}" if request_id else "", f"HTTP {status}" if status else "") if x

@@ -131,7 +131,7 @@ class Waiter:
         a ``watch``, return early with an observation of the group newer than round ``after``
         (another wait's round described it), else None."""
         if self.cancel.is_set():
-            raise self._cancelled(group_id, what)
+            raise _cancelled(group_id, what)
         grid = self.poll.grid
         if grid > 0:
             now = self._clock()
@@ -143,14 +143,10 @@ class Waiter:
                 self.cancel.wait(seconds)
                 seen = None
             if self.cancel.is_set():
-                raise self._cancelled(group_id, what)
+                raise _cancelled(group_id, what)
             return seen
         self._sleep(seconds)  # an injected sleep (tests move a fake clock)
         return watch.newer(after) if watch is not None else None
-
-    @staticmethod
-    def _cancelled(group_id: str, what: str) -> Cancelled:
-        return Cancelled("Cancelled", f"{what}: stopped waiting for {group_id} (cancelled)", action=what)
 
     # -- the generic wait -------------------------------------------------------------------
 
@@ -205,6 +201,7 @@ class Waiter:
                     "WaitTimeout",
                     f"{what}: {group_id} is still {status or 'not listed'} after {timeout:.0f}s",
                     action=what,
+                    group_id=group_id,
                 )
             newer = self._pause(interval, group_id, what, watch, seen.round)
             seen = newer if newer is not None else self.poller.poll(group_id)
@@ -341,6 +338,10 @@ class Waiter:
                 self._pause(self.poll.initial, group_id, "delete")
         self.wait_deleted(group_id, timeout=max(1.0, deadline - self._clock()))
         return existed
+
+
+def _cancelled(group_id: str, what: str) -> Cancelled:
+    return Cancelled("Cancelled", f"{what}: stopped waiting for {group_id} (cancelled)", action=what, group_id=group_id)
 
 
 def _events(events: Sequence[Mapping[str, Any]]) -> str:

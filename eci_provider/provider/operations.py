@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cloud import wire
-from ..cloud.errors import EciError, NotFoundError
-from ..cloud.waiters import Waiter
+from ..cloud.errors import EciError, NotFoundError, WaitTimeout
+from ..cloud.waiters import Cancelled, Waiter
 from ..planning.planner import Plan, applied_record, inputs_plan
 from ..planning.redaction import key_paths, leaves, views
 from ..spec.model import ContainerGroupSpec
+from ..spec.status import settled_statuses
 from . import adoption, apply, sentinel
 from .adoption import ADOPT_ID, Adoption, Refused
 from .ownership import owner_value, untagged
@@ -52,6 +53,7 @@ __all__ = [
     "Managed",
     "Operations",
     "Runtime",
+    "Unfinished",
 ]
 
 #: Inputs the program adds beside the spec.
@@ -77,6 +79,8 @@ class Runtime:
         self._config: dict[str, Any] = {}
         self._settings: Settings | None = None
         self._waiter: Waiter | None = None
+        #: Set by :meth:`cancel`: every wait of this process (of every waiter it builds) stops.
+        self.cancelled = threading.Event()
         #: Plans ``check`` made, by resource and inputs: the engine checks a replacement's inputs
         #: a second time without the previous ones (as for a create), and ``planned_change``
         #: must still say replace.
@@ -111,7 +115,13 @@ class Runtime:
         with self._lock:
             if self._waiter is None:
                 self._waiter = connect(settings)
+                self._waiter.cancel = self.cancelled
             return self._waiter
+
+    def cancel(self) -> None:
+        """Stop every wait (the engine's Cancel: Ctrl-C, or the end of a run); waits raise
+        :class:`~eci_provider.cloud.waiters.Cancelled` within one poll interval."""
+        self.cancelled.set()
 
     @property
     def client(self) -> Any:
@@ -143,6 +153,21 @@ class Checked:
 
     inputs: dict[str, Any]
     failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Unfinished(Exception):
+    """The group exists, but the wait for it stopped (cancelled, or past its timeout).
+
+    Carries the group's id and the outputs as it was last seen, so that a front door that can
+    report a partial failure (the native plugin) records the group in the state; the next run
+    then waits for it instead of creating it again.  ``cause`` is the wait's error.
+    """
+
+    def __init__(self, group_id: str, outputs: dict[str, Any], cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.group_id = group_id
+        self.outputs = outputs
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -330,19 +355,25 @@ class Operations:
             adopted = self._adopt(request, props, desired, owner, identity, timeout)
             if adopted is not None:
                 return adopted
-        created = apply.create(
-            self.runtime.waiter,
-            desired.spec,
-            identity,
-            timeout=timeout,
-            sensitive=_marked_values(desired),
-            owner=owner,
-            exclude=(managed.group_id,) if managed is not None else (),
-        )
-        if created.adopted:
-            self.log(f"{identity}: took {created.observed.container_group_id}, left behind by an earlier attempt")
         record = applied_record(desired.spec, _secrets.token_hex(8))
         plan_ = {"action": "create", "summary": "create"}
+        try:
+            created = apply.create(
+                self.runtime.waiter,
+                desired.spec,
+                identity,
+                timeout=timeout,
+                sensitive=_marked_values(desired),
+                owner=owner,
+                exclude=(managed.group_id,) if managed is not None else (),
+            )
+        except (Cancelled, WaitTimeout) as e:
+            unfinished = self._unfinished(e, props, desired, record, plan_, owner)
+            if unfinished is None:
+                raise
+            raise unfinished from e
+        if created.adopted:
+            self.log(f"{identity}: took {created.observed.container_group_id}, left behind by an earlier attempt")
         outs = self._outputs(props, desired, created.observed, record, plan_, owner)
         return created.observed.container_group_id, outs
 
@@ -401,18 +432,25 @@ class Operations:
         record = applied_record(desired.spec, salt)
         waiter = self.runtime.waiter
         p = step.plan
-        if p is not None and p.action == "update":
-            obs = apply.update(waiter, id_, p, desired.spec, record, timeout=timeout or self.runtime.settings.timeout)
-        elif p is not None and p.action == "noop":
-            found = waiter.observe(id_)
-            if found is None:
-                raise NotFoundError("NotFound", f"{id_} no longer exists; run `pulumi refresh`")
-            obs = found
-        else:
+        wait = timeout or self.runtime.settings.timeout
+        try:
+            if p is not None and p.action == "update":
+                obs = apply.update(waiter, id_, p, desired.spec, record, timeout=wait)
+            elif p is not None and p.action == "noop":
+                obs = self._settled(id_, desired.spec, wait)
+            else:
+                obs = None
+        except (Cancelled, WaitTimeout) as e:
+            unfinished = self._unfinished(e, news, desired, record, compact_plan(p) if p else {}, owner)
+            if unfinished is None:
+                raise
+            raise unfinished from e
+        if obs is None:
             raise RuntimeError(
                 f"{id_} now needs a {p.action if p else step.basis} ({step.summary}), but the engine asked for an "
                 "update; run `pulumi preview` again"
             )
+        assert p is not None
         return self._outputs(news, desired, obs, record, compact_plan(p), owner)
 
     # -- read (refresh) --------------------------------------------------------------------
@@ -458,6 +496,41 @@ class Operations:
         apply.delete(self.runtime.waiter, id_, timeout=timeout or self.runtime.settings.timeout)
 
     # -- helpers ----------------------------------------------------------------------------
+    def _settled(self, id_: str, spec: ContainerGroupSpec, timeout: float) -> wire.Observed:
+        """The group as it is, once settled: nothing to change, but an earlier run may have
+        stopped waiting for it (a partial failure the engine now retries), so wait as a create
+        would until it runs."""
+        waiter = self.runtime.waiter
+        found = waiter.observe(id_)
+        if found is None:
+            raise NotFoundError("NotFound", f"{id_} no longer exists; run `pulumi refresh`")
+        if found.status in settled_statuses(apply.run_to_completion(spec)):
+            return found
+        return waiter.wait_created(id_, timeout=timeout, run_to_completion=apply.run_to_completion(spec))
+
+    def _unfinished(
+        self,
+        error: Cancelled | WaitTimeout,
+        props: Mapping[str, Any],
+        desired: Desired,
+        record: Any,
+        last_plan: Mapping[str, Any],
+        owner: str | None,
+    ) -> Unfinished | None:
+        """:class:`Unfinished` for a wait that stopped after the group exists, with the outputs
+        of the group as seen now; None when the group cannot be seen (the wait's own error then
+        stands, and the next create adopts the group through its owner tag)."""
+        group_id = error.group_id
+        if not group_id:
+            return None
+        try:
+            obs = self.runtime.waiter.observe(group_id)
+        except Exception:  # the wait's error is what the user needs to see
+            return None
+        if obs is None:
+            return None
+        return Unfinished(group_id, self._outputs(props, desired, obs, record, last_plan, owner), error)
+
     def _outputs(
         self,
         props: Mapping[str, Any],

@@ -44,6 +44,8 @@ __all__ = [
 
 #: The resource type of :class:`eci_provider.provider.resource.ContainerGroup`.
 RESOURCE_TYPE = "pulumi-python:dynamic/eci:ContainerGroup"
+#: The native plugin's resource type (``eci_provider.native.TYPE``): the same state contract.
+NATIVE_RESOURCE_TYPE = "eci:index:ContainerGroup"
 #: Conditions ``--fail-on`` accepts, with what each means.
 FAIL_ON = {
     "create": "a group is created",
@@ -271,7 +273,7 @@ def _type_of(steps: Sequence[Mapping[str, Any]], urn: str) -> str:
 
 
 def _is_ours(steps: Sequence[Mapping[str, Any]], kind: str) -> bool:
-    if kind == RESOURCE_TYPE:
+    if kind in (RESOURCE_TYPE, NATIVE_RESOURCE_TYPE):
         return True
     if not kind.startswith("pulumi-python:dynamic"):
         return False

@@ -68,6 +68,21 @@ def _notes(info: FieldInfo) -> str:
     return "; ".join(out)
 
 
+def on_change(info: FieldInfo) -> str:
+    """What changing the field does, as one sentence (the table's columns, for the descriptions
+    of the Pulumi package schema)."""
+    if info.create_only:
+        src = info.rule.source if info.rule.create_only else "its enclosing field is create-only"
+        text = f"Changing it replaces the group ({src})."
+    else:
+        text = (
+            f"Changing it updates the group in place: sent as `{info.wire_update}` "
+            f"({_update_type(info.top)}), restarting {_restarts(info.top, info)}."
+        )
+    notes = _notes(info)
+    return f"{text} Notes: {notes}." if notes else text
+
+
 def _or(words: frozenset[str]) -> str:
     w = sorted(words)
     return w[0] if len(w) == 1 else ", ".join(w[:-1]) + " or " + w[-1]

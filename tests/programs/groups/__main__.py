@@ -10,6 +10,9 @@ keyword dicts).  ``adopt`` holds the adoption inputs (``adopt_id``, ``adopt_repl
 ``adopt_send_write_only``), passed as keyword arguments.  The tests rewrite the file between
 runs to change the program.
 
+``ECI_TEST_FRONT_DOOR=native`` declares the groups with the native plugin's resource
+(``eci:index:ContainerGroup``) instead of the dynamic provider's.
+
 Two other kinds of entry (``"kind"``) exist for comparisons and for values unknown at preview:
 
 * ``"trivial"``: the same inputs on a dynamic provider that only sleeps ``sleep`` seconds in
@@ -30,7 +33,11 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
+from eci_provider.native.resource import ContainerGroup as NativeContainerGroup
 from eci_provider.provider import ContainerGroup
+
+if os.environ.get("ECI_TEST_FRONT_DOOR") == "native":
+    ContainerGroup = NativeContainerGroup  # type: ignore[misc]
 
 
 class Sleeper(ResourceProvider):

@@ -1,0 +1,73 @@
+"""``ContainerGroup`` of the native plugin, for a Python program that has no generated SDK.
+
+It registers ``eci:index:ContainerGroup`` with the inputs as given; the plugin checks them (a
+wrong name or value comes back as a per-field check failure), marks what is secret, and plans.
+The program side does nothing else, so that a generated SDK (``pulumi package gen-sdk``) and
+this class are interchangeable.  Outputs are those of the dynamic provider's ``ContainerGroup``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pydantic import BaseModel
+
+from ..spec.model import ContainerGroupSpec, revealed
+from . import TYPE
+from .schema import OUTPUTS
+
+__all__ = ["ContainerGroup"]
+
+
+class ContainerGroup(pulumi.CustomResource):
+    """An ECI container group served by the ``eci`` plugin (``pulumi-resource-eci``).
+
+    Inputs are the fields of :class:`~eci_provider.spec.model.ContainerGroupSpec` by their
+    snake_case names, as ``args``, keyword arguments or ``spec=``, as for the dynamic provider's
+    :class:`eci_provider.provider.ContainerGroup`.
+    """
+
+    container_group_id: pulumi.Output[str]
+    region_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    intranet_ip: pulumi.Output[str]
+    internet_ip: pulumi.Output[str | None]
+    ipv6_address: pulumi.Output[str | None]
+    events: pulumi.Output[list[dict[str, Any]]]
+    restart_counts: pulumi.Output[dict[str, int]]
+    cpu_memory: pulumi.Output[dict[str, float]]
+    planned_change: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        spec: ContainerGroupSpec | None = None,
+        **kwargs: Any,
+    ) -> None:
+        props: dict[str, Any] = {}
+        if spec is not None:
+            props.update(revealed(spec))
+        props.update(_plain(dict(args or {})))
+        props.update(_plain(kwargs))
+        for key in OUTPUTS:
+            props.setdefault(key, None)
+        # The plan and views (`__check`) are for tools; `planned_change` says it in a preview.
+        own = pulumi.ResourceOptions(hide_diffs=["__check"])
+        super().__init__(TYPE, resource_name, props, pulumi.ResourceOptions.merge(opts, own))
+
+
+def _plain(value: Any) -> Any:
+    """Models as their fields; dicts and lists copied (Outputs shared), so that nothing the
+    caller holds is changed."""
+    if isinstance(value, BaseModel):
+        return revealed(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
