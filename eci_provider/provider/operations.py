@@ -22,7 +22,7 @@ from typing import Any
 
 from ..cloud import wire
 from ..cloud.errors import EciError, NotFoundError, WaitTimeout
-from ..cloud.waiters import Cancelled, Waiter
+from ..cloud.waiters import Cancelled, CancelSignal, Waiter
 from ..planning.planner import Plan, applied_record, inputs_plan
 from ..planning.redaction import key_paths, leaves, views
 from ..spec.model import ContainerGroupSpec
@@ -80,7 +80,7 @@ class Runtime:
         self._settings: Settings | None = None
         self._waiter: Waiter | None = None
         #: Set by :meth:`cancel`: every wait of this process (of every waiter it builds) stops.
-        self.cancelled = threading.Event()
+        self.cancelled = CancelSignal()
         #: Plans ``check`` made, by resource and inputs: the engine checks a replacement's inputs
         #: a second time without the previous ones (as for a create), and ``planned_change``
         #: must still say replace.
@@ -116,11 +116,12 @@ class Runtime:
             if self._waiter is None:
                 self._waiter = connect(settings)
                 self._waiter.cancel = self.cancelled
+                self.cancelled.subscribe(self._waiter.poller.wake_all)  # waits asleep stop at once
             return self._waiter
 
     def cancel(self) -> None:
         """Stop every wait (the engine's Cancel: Ctrl-C, or the end of a run); waits raise
-        :class:`~eci_provider.cloud.waiters.Cancelled` within one poll interval."""
+        :class:`~eci_provider.cloud.waiters.Cancelled` at once."""
         self.cancelled.set()
 
     @property
