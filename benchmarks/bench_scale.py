@@ -24,12 +24,13 @@ how many reached the user; the state file's size and the bytes written to the ba
 the run (every checkpoint the engine wrote, counted with inotify); the provider process's peak
 RSS.
 
-Fronts.  ``--front dynamic`` (the Pulumi dynamic provider, the one shipped today).  ``--front
-native --plugin-dir DIR`` selects the native provider plugin: :func:`native_front` is the seam
-where it is installed and selected; it says so plainly until that plugin is merged.
+Fronts.  ``--front dynamic``: the Pulumi dynamic provider.  ``--front native``: the native
+provider plugin (``pulumi-resource-eci``), from ``--plugin-dir`` (default: the virtualenv's
+``bin``); :func:`native_front` is where it is installed and selected.  The trivial baseline is a
+dynamic resource either way.
 
 Run: ``ECI_PULUMI_BIN=... .venv/bin/python benchmarks/bench_scale.py [--groups 100|300|1000]
-[--front dynamic|native] [--transition 0.5] [--limit-scale 0.1]``
+[--front dynamic|native [--plugin-dir DIR]] [--transition 0.5] [--limit-scale 0.1]``
 """
 
 from __future__ import annotations
@@ -54,7 +55,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from bench_engine import SECRET_PATHS, spec
-from real_engine import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Project, Stack, Workspace, _descendants, pulumi_bin
+from real_engine import (
+    ACCESS_KEY_ID,
+    ACCESS_KEY_SECRET,
+    PLUGIN_DIR,
+    Project,
+    Stack,
+    Workspace,
+    _descendants,
+    pulumi_bin,
+)
 
 from eci_provider.cloud.ratelimit import DOCUMENTED_LIMITS, RateLimiter
 from eci_provider.emulator import Credential, Emulator, EmulatorConfig, RunningServer, serve
@@ -70,12 +80,20 @@ COMMANDS = ("up", "change", "refresh", "destroy")
 class Front:
     """The program the engine runs and what its environment needs to find the provider."""
 
-    name: str
+    name: str  # the program's front door: "dynamic" or "native"
     program: Path
-    #: Directories put first on the engine's PATH (where it looks for ``pulumi-resource-*``).
-    path_prefix: tuple[Path, ...] = ()
+    #: The directory holding the native plugin's executable (the project's ``plugins.providers``).
+    plugin_dir: Path | None = None
     #: How the provider process shows in ``/proc/PID/cmdline`` (for its RSS).
     provider_marker: str = "pulumi.dynamic"
+
+    def project(self, workspace: Workspace, directory: Path, name: str) -> Project:
+        """A project whose program declares its groups through this front."""
+        project = Project(workspace, directory, name=name, program=self.program, front_door=self.name)
+        if self.plugin_dir is not None and self.plugin_dir != PLUGIN_DIR:
+            manifest = directory / "Pulumi.yaml"
+            manifest.write_text(manifest.read_text().replace(f"path: {PLUGIN_DIR}", f"path: {self.plugin_dir}"))
+        return project
 
 
 def dynamic_front() -> Front:
@@ -85,22 +103,18 @@ def dynamic_front() -> Front:
 
 
 def native_front(plugin_dir: Path) -> Front:
-    """The native provider plugin in ``plugin_dir``: the seam for the plugin being built.
-
-    To finish: check that ``plugin_dir`` holds the ``pulumi-resource-eci`` executable, put it on
-    the engine's PATH (``path_prefix``; an ambient plugin is used as found), and give a program
-    that declares the native resource type with the same inputs as :data:`PROGRAM`.  Until the
-    plugin and its resource token are merged, this stops with a clear message.
-    """
+    """The native provider plugin whose executable, ``pulumi-resource-eci``, is in
+    ``plugin_dir``: the project names that directory in ``plugins.providers``, so the engine
+    starts that executable (no ``pulumi plugin install``), and the program declares the plugin's
+    resource type with the same inputs."""
     binary = plugin_dir / "pulumi-resource-eci"
     if not plugin_dir.is_dir():
         raise SystemExit(f"--plugin-dir: {plugin_dir} is not a directory")
     if not (binary.is_file() and os.access(binary, os.X_OK)):
-        raise SystemExit(f"--plugin-dir: {plugin_dir} holds no executable pulumi-resource-eci")
-    raise SystemExit(
-        "--front native: the native provider plugin is not merged yet, so there is no program for its "
-        "resource type; see native_front() in benchmarks/bench_scale.py"
-    )
+        raise SystemExit(
+            f"--plugin-dir: {plugin_dir} holds no executable pulumi-resource-eci (bash scripts/setup.sh installs it)"
+        )
+    return Front("native", PROGRAM, plugin_dir=plugin_dir.resolve(), provider_marker="pulumi-resource-eci")
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -266,11 +280,8 @@ def lifecycle(
     timeout: float,
 ) -> Lifecycle:
     """up, a change to every group, refresh, destroy; stops at the first failed command."""
-    project = Project(workspace, directory, name=f"scale-{kind}", program=front.program)
+    project = front.project(workspace, directory, f"scale-{kind}")
     stack = project.stack(kind, server.url, **config)
-    if front.path_prefix:
-        prefix = os.pathsep.join(str(p) for p in front.path_prefix)
-        stack.extra_env["PATH"] = f"{prefix}{os.pathsep}{workspace.env()['PATH']}"
     stack_files = list((workspace.root / "backend").rglob(f"{kind}.json"))
     if len(stack_files) != 1:
         raise RuntimeError(f"expected one checkpoint file for stack {kind}, found {stack_files}")
@@ -360,7 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--groups", type=int, default=100, help="groups in the stack (issue: 100, 300, 1000)")
     parser.add_argument("--front", choices=("dynamic", "native"), default="dynamic")
-    parser.add_argument("--plugin-dir", type=Path, help="with --front native: the directory of pulumi-resource-eci")
+    parser.add_argument(
+        "--plugin-dir",
+        type=Path,
+        help=f"with --front native: the directory of pulumi-resource-eci (default: {PLUGIN_DIR})",
+    )
     parser.add_argument("--transition", type=float, default=0.5, help="emulator seconds per status transition")
     parser.add_argument(
         "--real-transition", type=float, default=30.0, help="the seconds one transition stands for (the time scale)"
@@ -381,9 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.limit_scale <= 1:
         parser.error("--limit-scale: must be above 0 and at most 1")
     if args.front == "native":
-        if args.plugin_dir is None:
-            parser.error("--front native needs --plugin-dir")
-        front = native_front(args.plugin_dir)
+        front = native_front(args.plugin_dir or PLUGIN_DIR)
     else:
         if args.plugin_dir is not None:
             parser.error("--plugin-dir: only with --front native")

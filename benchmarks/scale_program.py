@@ -1,7 +1,8 @@
 """The Pulumi program of benchmarks/bench_scale.py: one resource per entry of a JSON file.
 
 ``ECI_TEST_GROUPS`` names a JSON list of ``{"name", "spec", "secret_paths", "kind", "sleeps"}``.
-``kind`` is ``"group"`` (an ECI container group through the dynamic provider) or ``"trivial"``:
+``kind`` is ``"group"`` (an ECI container group: through the dynamic provider, or through the
+native plugin when ``ECI_TEST_FRONT_DOOR=native``) or ``"trivial"``:
 the same inputs on a provider that only sleeps ``sleeps["create"|"update"|"delete"]`` seconds,
 the transitions each operation of a group waits for, so that the two programs differ only in
 the provider's own work and its API calls.  Neither exports anything (the state holds the
@@ -19,7 +20,11 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
+from eci_provider.native.resource import ContainerGroup as NativeContainerGroup
 from eci_provider.provider import ContainerGroup
+
+if os.environ.get("ECI_TEST_FRONT_DOOR") == "native":
+    ContainerGroup = NativeContainerGroup  # type: ignore[misc]
 
 
 class TransitionSleeper(ResourceProvider):
