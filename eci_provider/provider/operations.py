@@ -456,11 +456,14 @@ class Operations:
 
     # -- read (refresh) --------------------------------------------------------------------
     def read(self, id_: str, props: Mapping[str, Any]) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
-        """``(id, outputs, inputs)``; the id is None when a well-formed answer lacks the group."""
-        found = self.runtime.client.describe_container_groups([id_])
-        if not found:
+        """``(id, outputs, inputs)``; the id is None when a well-formed answer lacks the group.
+
+        Through the shared poller: a ``pulumi refresh`` reads every group at once (the native
+        plugin serves as many Reads as ``--parallel``), and the reads that arrive together share
+        DescribeContainerGroups calls of up to 20 IDs instead of one call per group."""
+        obs = self.runtime.waiter.observe(id_)
+        if obs is None:
             return None, {}, {}
-        obs = wire.observe(found[0])
         state = _read_state(props, props)
         owner = _owner(props, state)
         identity = props.get(IDENTITY) or (state.identity if state else None)
