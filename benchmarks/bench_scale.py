@@ -278,10 +278,12 @@ def lifecycle(
     sleeps: dict[str, float] | None,
     config: dict[str, str],
     timeout: float,
+    env: dict[str, str] | None = None,
 ) -> Lifecycle:
     """up, a change to every group, refresh, destroy; stops at the first failed command."""
     project = front.project(workspace, directory, f"scale-{kind}")
     stack = project.stack(kind, server.url, **config)
+    stack.extra_env.update(env or {})
     stack_files = list((workspace.root / "backend").rglob(f"{kind}.json"))
     if len(stack_files) != 1:
         raise RuntimeError(f"expected one checkpoint file for stack {kind}, found {stack_files}")
@@ -388,6 +390,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the provider's eci:rateLimits: the enforced ones (default), or the documented ones",
     )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per pulumi command")
+    parser.add_argument(
+        "--skip-checkpoints",
+        action="store_true",
+        help="both sides run with PULUMI_SKIP_CHECKPOINTS=true: the engine saves the state once, at the end",
+    )
     args = parser.parse_args(argv)
     if args.groups < 1:
         parser.error("--groups: must be at least 1")
@@ -412,7 +419,11 @@ def main(argv: list[str] | None = None) -> int:
         "eci:timeoutSeconds": "1200",
         "eci:retryMaxAttempts": "10",
     }
-    print(f"Pulumi CLI: {pulumi_bin()}; front: {front.name}")
+    engine_env = {"PULUMI_SKIP_CHECKPOINTS": "true"} if args.skip_checkpoints else {}
+    print(
+        f"Pulumi CLI: {pulumi_bin()}; front: {front.name}"
+        + ("; PULUMI_SKIP_CHECKPOINTS=true" if args.skip_checkpoints else "")
+    )
     print(
         f"{n} groups; transitions {t:g} s standing for {args.real_transition:g} s (time scale k = {time_scale:g}); "
         f"limits = documented x {args.limit_scale:g} (f), enforced per minute: "
@@ -437,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
                 sleeps=None,
                 config=config,
                 timeout=args.timeout,
+                env=engine_env,
             )
             emulated = server.emulator.stats()
         with emulator(t, None) as server:
@@ -450,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
                 sleeps=sleeps,
                 config=config,
                 timeout=args.timeout,
+                env=engine_env,
             )
         shutil.rmtree(root, ignore_errors=True)
 
@@ -494,6 +507,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nstate and backend")
     print(f"  state file after refresh: ours {_kib(ours.state_bytes)}, trivial {_kib(base.state_bytes)}")
+    inputs = sum(len(json.dumps(e["spec"], separators=(",", ":"))) for e in entries(args.groups, version=2))
+    print(
+        f"  per group: the program's inputs {inputs / args.groups:,.0f} B (compact JSON); state ours "
+        f"{ours.state_bytes / args.groups:,.0f} B ({_ratio(ours.state_bytes, inputs)} the inputs), trivial "
+        f"{base.state_bytes / args.groups:,.0f} B ({_ratio(base.state_bytes, inputs)})"
+    )
     print(
         f"  bytes written to the backend during the run: ours {_kib(ours.backend_bytes)} in {ours.checkpoint_writes} "
         f"checkpoint saves, trivial {_kib(base.backend_bytes)} in {base.checkpoint_writes} (a save writes the "

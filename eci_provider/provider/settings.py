@@ -12,6 +12,7 @@ in the process, draws on the same budget instead of doubling it.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -92,19 +93,33 @@ _limiters: dict[tuple[str, str], RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
+#: The share of each account limit the provider paces itself to.  The limits are the
+#: account's, not the process's: the console, scripts and other stacks draw on the same quota,
+#: and the service's minute is not aligned with ours.  At 90% a large stack runs close to the
+#: quota without being the one that exhausts it, so Throttling stays the exception.
+PACED_SHARE = 0.9
+
+
+def paced(limits: Mapping[str, int]) -> dict[str, int]:
+    """The per-minute budgets the provider allows itself under the account ``limits``."""
+    return {action: max(1, math.floor(limit * PACED_SHARE)) for action, limit in limits.items()}
+
+
 def shared_limiter(settings: Settings) -> RateLimiter:
-    """The process's limiter for the account and endpoint of ``settings``, set to its limits.
+    """The process's limiter for the account and endpoint of ``settings``, paced to
+    :data:`PACED_SHARE` of its limits.
 
     A later configure with other limits changes the shared limiter's limits (the latest stack
     config wins) and keeps its throttling state.
     """
     key = (settings.endpoint or settings.region, settings.credentials.access_key_id)
+    budgets = paced(settings.rate_limits)
     with _limiters_lock:
         limiter = _limiters.get(key)
         if limiter is None:
-            limiter = _limiters[key] = RateLimiter(settings.rate_limits)
-        elif limiter.limits != dict(settings.rate_limits):
-            limiter.configure(settings.rate_limits)
+            limiter = _limiters[key] = RateLimiter(budgets)
+        elif limiter.limits != budgets:
+            limiter.configure(budgets)
         return limiter
 
 
