@@ -155,7 +155,9 @@ def update(
     on_call: Callable[[int, UpdateCall], None] | None = None,
 ) -> wire.Observed:
     """Send the plan's calls in order; before each, wait for Pending/Running; after each, wait
-    until it took effect and the group runs again.  ``applied`` records the desired spec."""
+    until it took effect and the group runs again.  ``applied`` records the desired spec.
+    ``on_call(i, call)`` is told of each call the service accepted, so that a caller whose wait
+    is stopped knows which write-only values were sent and which were not."""
     if the_plan.action != "update":
         raise ValueError(f"update() needs an update plan, not {the_plan.action}")
 
@@ -199,9 +201,9 @@ def _send(
         raise ValueError("nothing to send")
     obs: wire.Observed | None = None
     for i, call in enumerate(calls):
-        if on_call:
-            on_call(i, call)
         waiter.update_when_ready(group_id, call.update_type, call.fields, timeout=timeout)
+        if on_call:
+            on_call(i, call)  # the service accepted it
         last = i == len(calls) - 1
         # Only the last call can be checked against the read-back spec.  An earlier one (a
         # credential change sent alone) changes nothing Describe shows; returning at the first

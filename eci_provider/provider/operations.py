@@ -16,14 +16,16 @@ from __future__ import annotations
 import secrets as _secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..cloud import wire
 from ..cloud.errors import EciError, NotFoundError, WaitTimeout
 from ..cloud.waiters import Cancelled, CancelSignal, Waiter
-from ..planning.planner import Plan, applied_record, inputs_plan
+from ..planning import canonical as C
+from ..planning.canonical import Applied
+from ..planning.planner import Plan, UpdateCall, applied_record, inputs_plan
 from ..planning.redaction import key_paths, leaves, views
 from ..spec.model import ContainerGroupSpec
 from ..spec.status import settled_statuses
@@ -184,6 +186,20 @@ class Decision:
     replaces: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
     step: Step | None = None
+
+
+def _sent_only(desired: Applied, previous: Applied | None, accepted: Sequence[UpdateCall]) -> Applied:
+    """The write-only digests to keep when an update stopped before all its calls were sent:
+    the desired ones for the fields the service accepted, the previous ones for the rest.
+
+    Keeping the desired digests of an unsent call would record a password or a config file as
+    applied that never left, and the next run would plan "no change" for it forever.  (The salt
+    is the previous record's: an update keeps it, so the two sets of digests compare.)"""
+    sent = {name for call in accepted for name in call.fields}
+    kept = {path: d for path, d in desired.digests.items() if C.top_field(path) in sent}
+    if previous is not None:
+        kept.update({path: d for path, d in previous.digests.items() if C.top_field(path) not in sent})
+    return Applied(desired.salt, kept)
 
 
 def _owner(props: Mapping[str, Any], state: ResourceState | None = None) -> str | None:
@@ -434,14 +450,19 @@ class Operations:
         waiter = self.runtime.waiter
         p = step.plan
         wait = timeout or self.runtime.settings.timeout
+        accepted: list[UpdateCall] = []
         try:
             if p is not None and p.action == "update":
-                obs = apply.update(waiter, id_, p, desired.spec, record, timeout=wait)
+                obs = apply.update(
+                    waiter, id_, p, desired.spec, record, timeout=wait, on_call=lambda _i, call: accepted.append(call)
+                )
             elif p is not None and p.action == "noop":
                 obs = self._settled(id_, desired.spec, wait)
             else:
                 obs = None
         except (Cancelled, WaitTimeout) as e:
+            if p is not None and p.action == "update" and len(accepted) < len(p.calls):
+                record = _sent_only(record, state.record if state is not None else None, accepted)
             unfinished = self._unfinished(e, news, desired, record, compact_plan(p) if p else {}, owner)
             if unfinished is None:
                 raise
