@@ -141,3 +141,18 @@ def test_a_program_written_against_the_generated_python_sdk_runs(tmp_path: Path)
         preview = stack.preview_json()
         [step] = [s for s in preview["steps"] if s.get("urn", "").endswith("::web")]
         assert step["op"] == "replace"
+
+
+def test_the_schema_declares_every_setting_the_provider_reads() -> None:
+    """A setting the provider reads but the schema lacks cannot be set from a generated SDK."""
+    from eci_provider.native.schema import CONFIG
+    from eci_provider.provider.settings import CONFIG_KEYS, Settings
+
+    read: list[str] = []
+
+    def get(key: str) -> Any:
+        read.append(key)
+        return {"eci:region": "cn-hangzhou", "eci:endpoint": "embedded::memory:"}.get(key)
+
+    Settings.from_config(get)
+    assert {k.removeprefix("eci:") for k in read} == set(CONFIG_KEYS) == set(CONFIG)

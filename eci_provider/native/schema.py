@@ -88,6 +88,12 @@ CONFIG: dict[str, dict[str, Any]] = {
         "description": "How long a create, update or delete waits for its effect when the resource sets no "
         "customTimeouts (default 1200).",
     },
+    "rateLimits": {
+        "type": "string",
+        "description": "The account's API limits in calls per minute, by action, as `Action=N` pairs "
+        "(`DescribeContainerGroups=600,CreateContainerGroup=300`) or a JSON object; actions not named keep "
+        "ECI's documented limits. The provider paces itself to 90% of each (else ECI_RATE_LIMITS).",
+    },
 }
 
 

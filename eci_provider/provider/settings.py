@@ -25,10 +25,23 @@ from ..cloud.ratelimit import DOCUMENTED_LIMITS, RateLimiter, parse_rate_limits
 from ..cloud.retry import RetryPolicy
 from ..cloud.waiters import Waiter
 
-__all__ = ["EMBEDDED", "RATE_LIMITS_ENV", "Settings", "connect", "shared_limiter"]
+__all__ = ["CONFIG_KEYS", "EMBEDDED", "RATE_LIMITS_ENV", "Settings", "connect", "shared_limiter"]
 
 #: The environment fallback of ``eci:rateLimits``.
 RATE_LIMITS_ENV = "ECI_RATE_LIMITS"
+
+#: Every ``eci:*`` key :meth:`Settings.from_config` reads; the native plugin's package schema
+#: declares the same (a test holds the two together).
+CONFIG_KEYS = (
+    "region",
+    "endpoint",
+    "accessKeyId",
+    "accessKeySecret",
+    "securityToken",
+    "retryMaxAttempts",
+    "timeoutSeconds",
+    "rateLimits",
+)
 
 EMBEDDED = "embedded:"
 #: What the embedded emulator accepts by default: there is no cloud account to protect.
