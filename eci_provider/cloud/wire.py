@@ -370,6 +370,10 @@ def from_describe(group: Mapping[str, Any]) -> ContainerGroupSpec:
     return ContainerGroupSpec.model_validate(data, context={"observed": True})
 
 
+#: A container group ID as the service writes them (``eci-bp1...``): what an ID given by a user
+#: (``adopt_id``, ``pulumi import``, ``eci-provider import --id``) must look like before any call.
+GROUP_ID = re.compile(r"eci-[0-9a-z]{1,64}")
+
 #: The action whose answers :func:`observe` decodes, named in its errors.
 DESCRIBE = "DescribeContainerGroups"
 

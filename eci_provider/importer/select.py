@@ -12,16 +12,12 @@ a group left out.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..cloud.client import EciClient
-from ..cloud.wire import Observed, observe
+from ..cloud.wire import GROUP_ID, Observed, observe
 
 __all__ = ["GROUP_ID", "MissingGroups", "NothingSelected", "Selection", "fetch"]
-
-#: A container group ID as the service writes them (``eci-bp1...``).
-GROUP_ID = re.compile(r"eci-[A-Za-z0-9]{1,64}")
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,6 @@ ADOPT_SEND_WRITE_ONLY = "adopt_send_write_only"
 #: The inputs of an adoption, beside the spec.
 INPUTS = (ADOPT_ID, ADOPT_REPLACE, ADOPT_SEND_WRITE_ONLY)
 #: What an ECI container group ID looks like (``eci-`` and lowercase letters and digits).
-_GROUP_ID = re.compile(r"eci-[0-9a-z]{1,60}")
 #: A digest no value has: a write-only value to send, because what the group holds is unknown.
 _UNVERIFIED = "sha256:unverified-by-adoption"
 _CREDENTIALS = "image_registry_credentials"
@@ -99,7 +98,7 @@ def read_request(props: Mapping[str, Any]) -> Request:
     if _is_unknown(raw_id):
         unknown = True
     elif raw_id is not None:
-        if not isinstance(raw_id, str) or not _GROUP_ID.fullmatch(raw_id):
+        if not isinstance(raw_id, str) or not wire.GROUP_ID.fullmatch(raw_id):
             shown = repr(raw_id) if isinstance(raw_id, str) and len(raw_id) <= 80 else type(raw_id).__name__
             problems.append((ADOPT_ID, f"must be a container group ID such as eci-bp1abc…, not {shown}"))
         else:

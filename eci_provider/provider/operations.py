@@ -31,7 +31,7 @@ from ..spec.model import ContainerGroupSpec
 from ..spec.status import settled_statuses
 from . import adoption, apply, sentinel
 from .adoption import ADOPT_ID, Adoption, Refused
-from .ownership import owner_value, untagged
+from .ownership import OWNER_TAG, owner_value, untagged
 from .settings import Settings, connect
 from .state import (
     CHECK,
@@ -200,6 +200,18 @@ def _sent_only(desired: Applied, previous: Applied | None, accepted: Sequence[Up
     if previous is not None:
         kept.update({path: d for path, d in previous.digests.items() if C.top_field(path) not in sent})
     return Applied(desired.salt, kept)
+
+
+def _refuse_import_of_owned(group_id: str, obs: wire.Observed, owner: str | None) -> None:
+    """``pulumi import`` of a group that another stack or resource manages (its owner tag) is
+    refused, as adopting it is: two resources must not manage one group."""
+    tag = adoption.owner_tag(obs.spec)
+    if tag is not None and tag != owner:
+        raise ValueError(
+            f"{group_id} already belongs to another stack or resource (its {OWNER_TAG} tag is {tag}; this "
+            f"resource's is {owner}). Two resources must not manage one group: release it from the other stack "
+            "first (pulumi state delete there, then remove the tag), or import it there"
+        )
 
 
 def _owner(props: Mapping[str, Any], state: ResourceState | None = None) -> str | None:
@@ -482,11 +494,15 @@ class Operations:
         Through the shared poller: a ``pulumi refresh`` reads every group at once (the native
         plugin serves as many Reads as ``--parallel``), and the reads that arrive together share
         DescribeContainerGroups calls of up to 20 IDs instead of one call per group."""
+        state = _read_state(props, props)
+        if state is None and not wire.GROUP_ID.fullmatch(id_):  # an import: the ID is the user's
+            raise ValueError(f"{id_!r} is not a container group ID (eci- and letters or digits, e.g. eci-bp1abc…)")
         obs = self.runtime.waiter.observe(id_)
         if obs is None:
             return None, {}, {}
-        state = _read_state(props, props)
         owner = _owner(props, state)
+        if state is None:
+            _refuse_import_of_owned(id_, obs, owner)
         identity = props.get(IDENTITY) or (state.identity if state else None)
         marks = list(state.marks) if state is not None else list(props.get(SECRET_PATHS) or [])
         applied = state.applied if state is not None else None
