@@ -160,8 +160,24 @@ def test_unknown_response_keys_are_ignored() -> None:
         {"InitContainers": [{"Name": "init", "RestartCount": "many"}]},
         {"Cpu": "lots"},
         {"Tags": "team=shop"},
+        {"Events": "Started"},
+        {"Events": [1]},
+        {"Status": 3},
+        {"Status": None},
+        {"IntranetIp": ["172.16.0.3"]},
     ],
-    ids=["containers-a-string", "containers-not-objects", "restart-count-text", "cpu-text", "tags-a-string"],
+    ids=[
+        "containers-a-string",
+        "containers-not-objects",
+        "restart-count-text",
+        "cpu-text",
+        "tags-a-string",
+        "events-a-string",
+        "events-not-objects",
+        "status-a-number",
+        "status-null",
+        "ip-a-list",
+    ],
 )
 def test_a_group_that_cannot_be_decoded_is_a_typed_error_naming_it(broken: dict[str, Any]) -> None:
     """Whatever part is malformed, every reader gets the same typed error naming the group:

@@ -409,18 +409,35 @@ def _observe(group: Mapping[str, Any]) -> Observed:
         for c in group.get(key) or ():
             if c.get("Name"):
                 counts[c["Name"]] = int(c.get("RestartCount") or 0)
+    status = _text(group, "Status")
+    if status is None:
+        raise TypeError("Status is missing")  # every listed group has one: without it, no rule applies
+    events = group.get("Events") or []
+    if not isinstance(events, list) or not all(isinstance(e, Mapping) for e in events):
+        raise TypeError("Events must be a list of objects")
     return Observed(
         spec=from_describe(group),
-        container_group_id=str(group.get("ContainerGroupId", "")),
-        status=str(group.get("Status", "")),
-        intranet_ip=group.get("IntranetIp") or None,
-        internet_ip=group.get("InternetIp") or None,
-        ipv6_address=group.get("Ipv6Address") or None,
-        creation_time=group.get("CreationTime") or None,
-        events=tuple(group.get("Events") or ()),
+        container_group_id=_text(group, "ContainerGroupId") or "",
+        status=status,
+        intranet_ip=_text(group, "IntranetIp"),
+        internet_ip=_text(group, "InternetIp"),
+        ipv6_address=_text(group, "Ipv6Address"),
+        creation_time=_text(group, "CreationTime"),
+        events=tuple(events),
         restart_counts=counts,
         raw=dict(group),
     )
+
+
+def _text(group: Mapping[str, Any], key: str) -> str | None:
+    """A string field of the answer, None when absent or empty; anything else is malformed (a
+    null ``Status`` read as the text ``'None'`` would be a status no rule knows)."""
+    value = group.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{key} must be a string")
+    return value
 
 
 def _unreadable(gid: str, error: ValidationError) -> MalformedResponseError:
