@@ -573,3 +573,43 @@ def test_the_client_takes_no_embedded_endpoint() -> None:
     """Building the emulator is the caller's choice (the provider settings), not the client's."""
     with pytest.raises(ValueError, match="embedded_transport"):
         EciClient("cn-hangzhou", endpoint="embedded::memory:", credentials=CREDS)
+
+
+# -- a cancel stops calls that are queued or backing off ---------------------------------------
+
+
+class CancelWhileAsleep(FakeTime):
+    """Fake time whose ``cancel`` event is set during the first sleep: Ctrl-C arriving while a
+    call waits for its slot or for its retry."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel = threading.Event()
+
+    def sleep(self, s: float) -> None:
+        super().sleep(s)
+        self.cancel.set()
+
+
+def test_a_cancel_stops_a_call_backing_off_after_throttling() -> None:
+    server = Server(lambda action, params, n: err(400, "Throttling"))
+    t = CancelWhileAsleep()
+    c = client(server, t, retry=RetryPolicy(max_attempts=10))
+    c.cancel = t.cancel
+    with pytest.raises(Cancelled, match="CreateContainerGroup: not sent"):
+        c.create_container_group(SPEC, client_token="tok")
+    assert len(server.requests) == 1  # no retry after the cancel
+
+
+def test_a_cancel_stops_a_call_queued_for_its_rate_limit_slot() -> None:
+    from eci_provider.cloud.ratelimit import RateLimiter
+
+    server = Server(lambda action, params, n: ok({"ContainerGroupId": f"eci-{n}"}))
+    t = CancelWhileAsleep()
+    limiter = RateLimiter({"CreateContainerGroup": 1}, clock=t.clock, sleep=FakeTime().sleep)
+    c = client(server, t, limiter=limiter)
+    c.cancel = t.cancel
+    assert c.create_container_group(SPEC, client_token="a") == "eci-1"
+    with pytest.raises(Cancelled):
+        c.create_container_group(SPEC, client_token="b")  # its slot is a minute away
+    assert [a for a, _, _ in server.requests] == ["CreateContainerGroup"]  # the second was never sent

@@ -49,6 +49,7 @@ from ..spec.model import ContainerGroupSpec
 from . import signing, wire
 from .credentials import Credentials
 from .errors import (
+    Cancelled,
     EciError,
     MalformedResponseError,
     NotFoundError,
@@ -62,6 +63,8 @@ from .retry import RetryPolicy, RetryStats, retry_after_seconds, retry_call
 __all__ = ["EciClient", "RetryPolicy"]
 
 API_VERSION = "2018-08-08"
+#: Actions that change nothing: a cancel does not stop them (see :attr:`EciClient.cancel`).
+READ_ACTIONS = frozenset({"DescribeContainerGroups"})
 log = logging.getLogger("eci_provider.cloud.client")
 
 
@@ -94,6 +97,11 @@ class EciClient:
         #: each on its own).
         self.limiter = limiter
         self._clock, self._sleep = clock, sleep
+        #: Set by a cancel (the provider's Cancel, Ctrl-C): a call that would change the cloud
+        #: and is not sent yet is not sent, and one waiting for its slot or its retry stops
+        #: waiting (:class:`Cancelled`).  Reads still run: after a cancel the provider describes
+        #: the groups it stopped waiting for, to report where each one stands.
+        self.cancel = threading.Event()
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
         if self.endpoint.startswith("embedded:"):
@@ -155,13 +163,27 @@ class EciClient:
         #: a large stack's others must not give up at its first Throttling for having waited.
         queued = 0.0
 
+        mutation = action not in READ_ACTIONS
+
+        def pause(seconds: float) -> None:
+            if mutation and self._sleep is time.sleep:
+                self.cancel.wait(seconds)
+            else:
+                self._sleep(seconds)
+            stop_if_cancelled()
+
+        def stop_if_cancelled() -> None:
+            if mutation and self.cancel.is_set():
+                raise Cancelled("Cancelled", f"{action}: not sent (cancelled)", action=action)
+
         def attempt() -> dict[str, Any]:
             nonlocal attempts, queued
             attempts += 1
+            stop_if_cancelled()
             permit: Permit | None = None
             if limiter is not None:
                 before = self._clock()
-                permit = limiter.acquire(action)
+                permit = limiter.acquire(action, sleep=pause)
                 queued += self._clock() - before
             try:
                 data = self._send(action, business, secrets, expect)
@@ -179,7 +201,7 @@ class EciClient:
                 self.retry,
                 what=action,
                 clock=lambda: self._clock() - queued,
-                sleep=self._sleep,
+                sleep=pause,
                 rng=self._rng,
                 stats=self.retry_stats,
                 coordinated=self._shared_wait,

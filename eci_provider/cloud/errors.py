@@ -127,3 +127,8 @@ def classify(code: str, status: int | None) -> type[EciError]:
 
 
 RETRYABLE: tuple[type[EciError], ...] = (ThrottlingError, ServerError, TransportError)
+
+
+class Cancelled(EciError):
+    """Stopped by a cancel (Ctrl-C, the engine's Cancel): a wait that ends early (the group may
+    still be converging), or a call that was not sent."""

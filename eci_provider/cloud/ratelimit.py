@@ -265,11 +265,12 @@ class RateLimiter:
 
     # -- asking for a slot ---------------------------------------------------------------
 
-    def acquire(self, action: str) -> Permit:
+    def acquire(self, action: str, sleep: Callable[[float], None] | None = None) -> Permit:
         """Wait for the action's next slot, and take it.
 
         A caller queued when the budget is cut (a throttled answer) is re-queued behind the
-        pause, at the lowered rate.
+        pause, at the lowered rate.  ``sleep`` replaces the limiter's own for this caller (a
+        client's cancel-aware pause, which raises to leave the queue).
         """
         waited = 0.0
         while True:
@@ -287,7 +288,7 @@ class RateLimiter:
                         budget.stats.delayed += 1
                         budget.stats.waited += waited
                     return Permit(action, generation)
-            self._sleep(wait)
+            (sleep or self._sleep)(wait)
             waited += wait
             with self._lock:
                 if budget.epoch == epoch:  # the slot still holds: take it

@@ -37,7 +37,7 @@ from ..spec.status import (
 )
 from . import wire
 from .client import EciClient, new_client_token
-from .errors import EciError, GroupFailed, IncorrectStatusError, WaitTimeout
+from .errors import Cancelled, GroupFailed, IncorrectStatusError, WaitTimeout
 from .poller import BatchPoller, Observation, Watch
 
 __all__ = ["CancelSignal", "Cancelled", "PollPolicy", "Waiter"]
@@ -68,10 +68,6 @@ class PollPolicy:
 
     def interval(self, in_status: float) -> float:
         return min(self.maximum, max(self.initial, self.fraction * in_status))
-
-
-class Cancelled(EciError):
-    """The wait was cancelled (Ctrl-C, the engine's Cancel); the group may still be converging."""
 
 
 class CancelSignal(threading.Event):

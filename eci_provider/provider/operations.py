@@ -118,6 +118,7 @@ class Runtime:
             if self._waiter is None:
                 self._waiter = connect(settings)
                 self._waiter.cancel = self.cancelled
+                self._waiter.client.cancel = self.cancelled  # calls queued or backing off stop too
                 self.cancelled.subscribe(self._waiter.poller.wake_all)  # waits asleep stop at once
             return self._waiter
 
