@@ -613,3 +613,10 @@ def test_a_cancel_stops_a_call_queued_for_its_rate_limit_slot() -> None:
     with pytest.raises(Cancelled):
         c.create_container_group(SPEC, client_token="b")  # its slot is a minute away
     assert [a for a, _, _ in server.requests] == ["CreateContainerGroup"]  # the second was never sent
+
+
+def test_a_repeated_next_token_is_a_malformed_answer_not_an_endless_listing() -> None:
+    server = Server(lambda action, params, n: ok({"ContainerGroups": [], "NextToken": "same"}))
+    with pytest.raises(MalformedResponseError, match="repeats NextToken"):
+        client(server).describe_container_groups()
+    assert len(server.requests) == 2

@@ -388,7 +388,7 @@ def test_once_the_retries_run_out_the_error_names_the_action_and_its_limit() -> 
     assert len(requests) == 4
     assert text.startswith("DescribeContainerGroups: Throttling: slow down; still throttled after 4 attempts")
     assert "ECI allows 2000 DescribeContainerGroups calls per minute per account" in text
-    assert "this process allows itself 600 per minute (eci:rateLimits)" in text
+    assert "this process paces itself to 600 per minute (90% of the account limit" in text
     assert "RequestId r-1" in text and CREDS.access_key_secret not in text
 
 

@@ -225,13 +225,14 @@ class EciClient:
         parts = [f"still throttled after {attempts} attempt{'s' if attempts != 1 else ''} over {elapsed:.0f}s"]
         if documented is not None:
             parts.append(f"ECI allows {documented} {action} calls per minute per account")
-        configured = self.limiter.limit(action) if self.limiter is not None else None
-        if configured is not None and self.limiter is not None:
-            rate = self.limiter.rate(action) or configured
+        budget = self.limiter.limit(action) if self.limiter is not None else None
+        if budget is not None and self.limiter is not None:
+            rate = self.limiter.rate(action) or budget
             parts.append(
-                f"this process allows itself {configured} per minute (eci:rateLimits), {rate:.3g} since the "
-                f"throttling; another client of the account may be using the quota: retry later, or lower "
-                f"eci:rateLimits"
+                f"this process paces itself to {budget} per minute (90% of the account limit that "
+                f"eci:rateLimits gives, or of ECI's), {rate:.3g} since the throttling; another client of the "
+                f"account may be using the quota: retry later, or set eci:rateLimits to the share this stack "
+                f"may use"
             )
         return ThrottlingError(
             error.code,
@@ -399,6 +400,7 @@ class EciClient:
     def _describe_pages(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         token = ""
+        seen: set[str] = set()
         while True:
             page = {**params, "Limit": "20"}
             if token:
@@ -408,6 +410,13 @@ class EciClient:
             token = data.get("NextToken") or ""
             if not token:
                 return out
+            if token in seen:  # a service that hands back a token it gave before would loop for ever
+                raise MalformedResponseError(
+                    "MalformedResponse",
+                    f"the answer repeats NextToken after {len(out)} groups",
+                    action="DescribeContainerGroups",
+                )
+            seen.add(token)
 
     def update_container_group(
         self, group_id: str, update_type: str, fields: Mapping[str, Any], *, client_token: str | None = None
