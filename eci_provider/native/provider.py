@@ -196,7 +196,7 @@ class EciProvider(Provider):
             request.urn, self._operations(request.urn).read, request.resource_id, props
         )
         if found is None:
-            return ReadResponse()  # the server answers "not found" for an empty id
+            return ReadResponse(resource_id="", properties={}, inputs={})  # the server: "not found"
         return ReadResponse(
             resource_id=found, properties=values.from_plain_map(outputs), inputs=values.from_plain_map(inputs)
         )

@@ -35,7 +35,6 @@ from typing import Any
 import grpc
 import grpc.aio
 from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.provider.experimental.provider import ReadRequest
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime import proto
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc, status_pb2
@@ -142,22 +141,11 @@ class Servicer(ProviderServicer):
     async def Read(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         return await _guarded("Read", self._read)(request, context)
 
-    async def _read(self, request: Any, _context: grpc.aio.ServicerContext) -> Any:
-        response = await self._provider.read(
-            ReadRequest(
-                request.urn,
-                request.id,
-                PropertyValue.unmarshal_map(request.properties),
-                PropertyValue.unmarshal_map(request.inputs),
-            )
-        )
-        if not response.resource_id:
+    async def _read(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        response = await super().Read(request, context)
+        if not response.id:
             return proto.ReadResponse()  # no properties: the engine reads "the resource does not exist"
-        return proto.ReadResponse(
-            id=response.resource_id,
-            properties=PropertyValue.marshal_map(response.properties or {}),
-            inputs=PropertyValue.marshal_map(response.inputs or {}),
-        )
+        return response
 
     async def DiffConfig(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "DiffConfig is not implemented")
