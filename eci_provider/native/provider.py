@@ -11,7 +11,7 @@ Every decision is in :class:`eci_provider.provider.operations.Operations` (and b
 * ``timeout`` (the resource's ``customTimeouts``) to the operation's wait;
 * ``Diff`` as a definitive answer with a detailed diff of the top-level fields the plan changes;
 * a wait that stopped after the group exists (Cancel, a timeout) to a partial failure that
-  carries the group's id, so the state keeps it (:class:`.server.InitFailed`);
+  carries the group's id, so the state keeps it (:class:`.errors.InitFailed`);
 * ``cancel`` to the runtime's cancel event, which every wait watches.
 
 Operations block (HTTP calls, waits), so each runs in a worker thread: the event loop stays free
@@ -21,7 +21,6 @@ to serve other resources and the engine's Cancel.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -50,10 +49,10 @@ from pulumi.provider.experimental.provider import (
 
 from ..planning import canonical as C
 from ..provider.operations import IDENTITY, SECRET_PATHS, SUMMARY, Decision, Operations, Runtime, Unfinished
-from ..provider.state import CHECK, SPEC_FIELDS, UNKNOWN
+from ..provider.program import did_you_mean, identity
+from ..provider.state import CHECK, OUTPUTS, SPEC_FIELDS, UNKNOWN
 from . import TYPE, values
 from .errors import InitFailed, ProviderError, explain
-from .schema import OUTPUTS
 
 __all__ = ["TYPE", "EciProvider", "identity_of"]
 
@@ -71,7 +70,7 @@ def identity_of(urn: str) -> str:
     if len(parts) != 4:
         raise ValueError(f"not a resource URN: {urn!r}")
     stack, project, _type, name = parts
-    return f"{project}/{stack}/{name}"
+    return identity(project, stack, name)
 
 
 def _name_of(urn: str) -> str:
@@ -242,6 +241,5 @@ def _failure(path: str, reason: str, news: Mapping[str, Any]) -> CheckFailure:
 
 
 def _unknown_input(name: str) -> CheckFailure:
-    close = difflib.get_close_matches(name, SPEC_FIELDS, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else ""
+    hint = did_you_mean(name, SPEC_FIELDS)
     return CheckFailure("", f"{name}: not an input of {TYPE}{hint}; the inputs are the ContainerGroupSpec fields")

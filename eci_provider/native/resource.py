@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pydantic import BaseModel
 
+from ..provider.program import copied
+from ..provider.state import OUTPUTS
 from ..spec.model import ContainerGroupSpec, revealed
 from . import TYPE
-from .schema import OUTPUTS
 
 __all__ = ["ContainerGroup"]
 
@@ -52,22 +52,10 @@ class ContainerGroup(pulumi.CustomResource):
         props: dict[str, Any] = {}
         if spec is not None:
             props.update(revealed(spec))
-        props.update(_plain(dict(args or {})))
-        props.update(_plain(kwargs))
+        props.update(copied(dict(args or {})))
+        props.update(copied(kwargs))
         for key in OUTPUTS:
             props.setdefault(key, None)
         # The plan and views (`__check`) are for tools; `planned_change` says it in a preview.
         own = pulumi.ResourceOptions(hide_diffs=["__check"])
         super().__init__(TYPE, resource_name, props, pulumi.ResourceOptions.merge(opts, own))
-
-
-def _plain(value: Any) -> Any:
-    """Models as their fields; dicts and lists copied (Outputs shared), so that nothing the
-    caller holds is changed."""
-    if isinstance(value, BaseModel):
-        return revealed(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value

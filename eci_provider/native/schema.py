@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from ..provider.state import OUTPUTS
 from ..spec import rules, rules_doc
 from ..spec.model import ContainerGroupSpec
 from ..spec.schema import json_schema
@@ -30,34 +31,6 @@ __all__ = ["CONFIG", "OUTPUTS", "PACKAGE", "package_schema"]
 PACKAGE = "eci"
 _DEFS = "#/$defs/"
 
-#: What the provider computes, beside the inputs (:func:`eci_provider.provider.state.outputs_of`).
-OUTPUTS: dict[str, dict[str, Any]] = {
-    "container_group_id": {"type": "string", "description": "The group's id (`eci-…`)."},
-    "region_id": {"type": "string", "description": "The region the group runs in."},
-    "status": {"type": "string", "description": "The group's status when last seen (Running, Pending, …)."},
-    "intranet_ip": {"type": "string", "description": "The group's private IP address."},
-    "internet_ip": {"type": "string", "description": "The group's public IP address, if it has one."},
-    "ipv6_address": {"type": "string", "description": "The group's IPv6 address, if it has one."},
-    "events": {
-        "type": "array",
-        "items": {"type": "object", "additionalProperties": {"type": "string"}},
-        "description": "The group's last events (Type, Reason, Message, LastTimestamp).",
-    },
-    "restart_counts": {
-        "type": "object",
-        "additionalProperties": {"type": "integer"},
-        "description": "Restarts of each container, by name.",
-    },
-    "cpu_memory": {
-        "type": "object",
-        "additionalProperties": {"type": "number"},
-        "description": "The instance's vCPU (`cpu`) and GiB of memory (`memory`) as the service sized it.",
-    },
-    "planned_change": {
-        "type": "string",
-        "description": "The change the last plan made, in one line (what `pulumi preview --diff` shows).",
-    },
-}
 _REQUIRED_OUTPUTS = ["container_group_id", "region_id", "status"]
 
 #: Provider settings (``eci:*`` stack config, or an explicit provider's inputs); see the README.

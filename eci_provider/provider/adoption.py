@@ -46,7 +46,7 @@ from ..planning.planner import Applied, Plan, UpdateCall, plan, seal
 from ..spec import rules
 from ..spec.model import ContainerGroupSpec
 from .ownership import OWNER_TAG
-from .state import UNKNOWN, compact_plan
+from .state import compact_plan, is_unknown
 
 __all__ = [
     "ADOPT_ID",
@@ -95,7 +95,7 @@ def read_request(props: Mapping[str, Any]) -> Request:
     unknown = False
     raw_id = props.get(ADOPT_ID)
     group_id: str | None = None
-    if _is_unknown(raw_id):
+    if is_unknown(raw_id):
         unknown = True
     elif raw_id is not None:
         if not isinstance(raw_id, str) or not wire.GROUP_ID.fullmatch(raw_id):
@@ -106,7 +106,7 @@ def read_request(props: Mapping[str, Any]) -> Request:
     flags: dict[str, bool] = {}
     for name in (ADOPT_REPLACE, ADOPT_SEND_WRITE_ONLY):
         value = props.get(name)
-        if _is_unknown(value):
+        if is_unknown(value):
             unknown = True
             flags[name] = False
         elif value is None or isinstance(value, bool):
@@ -122,10 +122,6 @@ def read_request(props: Mapping[str, Any]) -> Request:
 def without_request(props: Mapping[str, Any]) -> dict[str, Any]:
     """``props`` without the adoption inputs (inert once the resource has a state)."""
     return {k: v for k, v in props.items() if k not in INPUTS}
-
-
-def _is_unknown(value: Any) -> bool:
-    return (isinstance(value, str) and value == UNKNOWN) or type(value).__name__ == "Unknown"
 
 
 class Refused(ValueError):

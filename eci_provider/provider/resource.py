@@ -9,13 +9,11 @@ them), and registers the resource with :class:`~.dynamic.ContainerGroupProvider`
 from __future__ import annotations
 
 import base64
-import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
-from pydantic import BaseModel
 from typing_extensions import Unpack
 
 from ..spec.args import ContainerGroupArgs
@@ -23,24 +21,17 @@ from ..spec.model import ContainerGroupSpec, revealed
 from .adoption import ADOPT_ID, ADOPT_REPLACE, ADOPT_SEND_WRITE_ONLY, INPUTS
 from .dynamic import ContainerGroupProvider
 from .operations import IDENTITY, SECRET_PATHS, SUMMARY
+from .program import copied, did_you_mean, identity
 from .sentinel import typed_secret_slots
 from .state import CHECK, SECRET_STATE
+from .state import OUTPUTS as PROGRAM_OUTPUTS
 
 __all__ = ["ContainerGroup", "UnknownInputs", "provider_size"]
 
 SPEC_FIELDS = tuple(ContainerGroupSpec.model_fields)
-#: Outputs the provider computes (the spec fields are echoed as applied).
-OUTPUTS = (
-    "container_group_id",
-    "region_id",
-    "status",
-    "intranet_ip",
-    "internet_ip",
-    "ipv6_address",
-    "events",
-    "restart_counts",
-    "cpu_memory",
-)
+#: Outputs the provider computes, by name (the spec itself is not echoed: the engine keeps the
+#: inputs); ``planned_change`` is an input the provider's check fills.
+OUTPUTS = tuple(name for name in PROGRAM_OUTPUTS if name != SUMMARY)
 
 
 class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
@@ -83,8 +74,8 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
         props: dict[str, Any] = {}
         if spec is not None:
             props.update(revealed(spec))
-        props.update(_copy(dict(args or {})))
-        props.update(_copy(kwargs))
+        props.update(copied(dict(args or {})))
+        props.update(copied(kwargs))
         adopt = {k: props.pop(k) for k in INPUTS if k in props}  # also accepted among ``args``
         given = {ADOPT_ID: adopt_id, ADOPT_REPLACE: adopt_replace, ADOPT_SEND_WRITE_ONLY: adopt_send_write_only}
         adopt.update({k: v for k, v in given.items() if v is not None})
@@ -95,7 +86,7 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
         found: _Found = []
         _find_outputs(props, (), found)
         props.update({k: v for k, v in adopt.items() if v is not None})
-        props[IDENTITY] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+        props[IDENTITY] = identity(pulumi.get_project(), pulumi.get_stack(), resource_name)
         props[SECRET_PATHS] = _secret_paths(found)
         for key in (*OUTPUTS, SUMMARY):
             props.setdefault(key, None)
@@ -118,26 +109,13 @@ class UnknownInputs(pulumi.RunError, TypeError):
     def __init__(self, resource_name: str, names: Sequence[str]) -> None:
         hints = []
         for name in names:
-            close = difflib.get_close_matches(name, (*SPEC_FIELDS, *INPUTS), n=1)
-            hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+            hints.append(name + did_you_mean(name, (*SPEC_FIELDS, *INPUTS)))
         super().__init__(
             f"ContainerGroup({resource_name!r}): unknown input(s) {', '.join(hints)}; "
             "the inputs are the ContainerGroupSpec fields listed in schema.json (and adopt_id, adopt_replace, "
             "adopt_send_write_only)"
         )
         self.names = tuple(names)
-
-
-def _copy(value: Any) -> Any:
-    """A copy of the program's dicts and lists (Outputs are shared, not copied), so that wrapping
-    secrets never changes the caller's objects."""
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_copy(v) for v in value]
-    if isinstance(value, BaseModel):
-        return revealed(value)
-    return value
 
 
 def _wrap_typed_secrets(props: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ..cloud import wire
 from ..planning import canonical as C
 from ..planning.planner import Applied, Plan
-from ..planning.redaction import DRIFTED, key_paths, settled, views
+from ..planning.redaction import DRIFTED, settled, views
 from ..spec.model import ContainerGroupSpec, revealed, validated
 from .ownership import tagged
 from .sentinel import holds_typed_secret
@@ -75,6 +75,35 @@ __all__ = [
     "state_data",
 ]
 
+#: What a program reads of a group, beside its inputs (:func:`outputs_of`), as the native plugin's
+#: schema declares them; both front doors' resources declare these names.
+OUTPUTS: dict[str, dict[str, Any]] = {
+    "container_group_id": {"type": "string", "description": "The group's id (`eci-…`)."},
+    "region_id": {"type": "string", "description": "The region the group runs in."},
+    "status": {"type": "string", "description": "The group's status when last seen (Running, Pending, …)."},
+    "intranet_ip": {"type": "string", "description": "The group's private IP address."},
+    "internet_ip": {"type": "string", "description": "The group's public IP address, if it has one."},
+    "ipv6_address": {"type": "string", "description": "The group's IPv6 address, if it has one."},
+    "events": {
+        "type": "array",
+        "items": {"type": "object", "additionalProperties": {"type": "string"}},
+        "description": "The group's last events (Type, Reason, Message, LastTimestamp).",
+    },
+    "restart_counts": {
+        "type": "object",
+        "additionalProperties": {"type": "integer"},
+        "description": "Restarts of each container, by name.",
+    },
+    "cpu_memory": {
+        "type": "object",
+        "additionalProperties": {"type": "number"},
+        "description": "The instance's vCPU (`cpu`) and GiB of memory (`memory`) as the service sized it.",
+    },
+    "planned_change": {
+        "type": "string",
+        "description": "The change the last plan made, in one line (what `pulumi preview --diff` shows).",
+    },
+}
 VERSION = 2
 STATE = "__state"
 SECRET_STATE = "__secret_state"
@@ -83,6 +112,13 @@ CHECK = "__check"
 MASK = "[secret]"
 #: How the engine serialises a value not known until the update runs.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def is_unknown(value: Any) -> bool:
+    """A value not known yet: the engine's marker, or the Python SDK's ``Unknown`` object."""
+    return (isinstance(value, str) and value == UNKNOWN) or type(value).__name__ == "Unknown"
+
+
 SPEC_FIELDS = tuple(ContainerGroupSpec.model_fields)
 _LENIENT = {"observed": True}
 #: Events kept in the outputs: what a reader needs to see why a group failed, not a history.
@@ -533,11 +569,6 @@ def read_check(inputs: Mapping[str, Any]) -> Check:
         plan_doc if isinstance(plan_doc, Mapping) else {},
         view_doc if isinstance(view_doc, Mapping) else {},
     )
-
-
-def secret_key_paths(spec: ContainerGroupSpec, marks: Any) -> list[str]:
-    """The program's marks (index paths) as the planner's key paths."""
-    return key_paths(spec, marks)
 
 
 def spec_inputs(props: Mapping[str, Any]) -> dict[str, Any]:

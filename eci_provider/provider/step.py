@@ -26,7 +26,7 @@ from ..spec.model import ContainerGroupSpec, validated
 from ..spec.problems import flatten_errors
 from ..spec.rules import rule_of
 from .ownership import tagged
-from .state import UNKNOWN, ResourceState, spec_data, spec_inputs
+from .state import ResourceState, is_unknown, spec_data, spec_inputs
 
 __all__ = ["Desired", "Step", "plan_step", "read_desired"]
 
@@ -118,7 +118,7 @@ def _has_unknown(value: Any) -> bool:
             stack.extend(v.values())
         elif kind is list or kind is tuple:
             stack.extend(v)
-        elif (kind is str and v == UNKNOWN) or kind.__name__ == "Unknown":
+        elif is_unknown(v):
             return True
     return False
 

@@ -1,0 +1,42 @@
+"""What a program's ``ContainerGroup`` does the same way through either front door.
+
+The dynamic provider's resource (:mod:`.resource`) and the native plugin's
+(:mod:`eci_provider.native.resource`, :mod:`eci_provider.native.provider`) take the same
+inputs, tag groups with the same identity and name a mistyped input the same way; kept here
+once so that the two doors cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..spec.model import revealed
+
+__all__ = ["copied", "did_you_mean", "identity"]
+
+
+def identity(project: str, stack: str, name: str) -> str:
+    """``project/stack/name``: what the owner tag of a first create is derived from."""
+    return f"{project}/{stack}/{name}"
+
+
+def copied(value: Any) -> Any:
+    """The program's dicts and lists copied and models as their fields (Outputs are shared, not
+    copied), so that wrapping secrets or adding inputs never changes the caller's objects."""
+    if isinstance(value, BaseModel):
+        return revealed(value)
+    if isinstance(value, dict):
+        return {k: copied(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [copied(v) for v in value]
+    return value
+
+
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """`` (did you mean X?)`` for the closest of ``names``, or nothing."""
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
