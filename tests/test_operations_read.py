@@ -85,3 +85,16 @@ def test_an_import_checks_the_id_before_any_call(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is not a container group ID"):
         Operations(runtime, log=lambda line: None).read("web; rm -rf /", {"__identity": "proj/dev/web"})
     assert calls == []
+
+
+def test_a_refresh_publishes_no_change_not_the_last_plan(tmp_path: Path) -> None:
+    """A later check carries the published plan over while the inputs stay the same; a stale
+    "create" there would be shown as what check planned."""
+    import json
+
+    ops = Operations(_runtime(tmp_path), log=lambda line: None)
+    inputs = {"__identity": "proj/dev/web", "__secret_paths": [], **spec("web").model_dump(exclude_none=True)}
+    gid, outputs = ops.create(dict(ops.check({}, inputs).inputs))
+    _, _, read_back = ops.read(gid, outputs)
+    assert read_back["planned_change"] == "no change"
+    assert json.loads(read_back["__check"])["plan"]["action"] == "noop"

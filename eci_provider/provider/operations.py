@@ -215,6 +215,10 @@ def _refuse_import_of_owned(group_id: str, obs: wire.Observed, owner: str | None
         )
 
 
+#: The plan that inputs read back from the cloud make against themselves.
+NO_CHANGE = {"action": "noop", "summary": "no change"}
+
+
 def _owner(props: Mapping[str, Any], state: ResourceState | None = None) -> str | None:
     """The owner-tag value: the one the state keeps, else derived from the identity the state
     was written under, else (no state: a first create) from the program's identity.  Derived
@@ -512,9 +516,10 @@ class Operations:
         # so that the engine's own diff shows the drift too.
         base = applied if applied is not None else obs.spec
         inputs: dict[str, Any] = {IDENTITY: identity, SECRET_PATHS: marks, **dump(wire.overlay(base, obs.spec))}
-        inputs[SUMMARY] = props.get(SUMMARY) or "no change"
+        # The inputs read back plan nothing against themselves: publishing the last input
+        # change's plan (or "create") here would let a later check carry a stale plan over.
         views_now = views(base, key_paths(base, marks), base)
-        inputs.update({k: v for k, v in checked_inputs(None, views_now).items() if k != SUMMARY})
+        inputs.update(checked_inputs(None, views_now, plan_doc=NO_CHANGE))
         applied_inputs = {
             **_applied_inputs(state, base),
             IDENTITY: identity,
