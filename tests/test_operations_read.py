@@ -98,3 +98,12 @@ def test_a_refresh_publishes_no_change_not_the_last_plan(tmp_path: Path) -> None
     _, _, read_back = ops.read(gid, outputs)
     assert read_back["planned_change"] == "no change"
     assert json.loads(read_back["__check"])["plan"]["action"] == "noop"
+
+
+def test_a_damaged_state_is_one_line_naming_the_field_without_its_value() -> None:
+    from eci_provider.provider.state import UnreadableState, read_state
+
+    with pytest.raises(UnreadableState) as caught:
+        read_state({"__state": '{"v": 2, "marks": "x", "digests": {"k": 5}}'})
+    text = str(caught.value)
+    assert "\n" not in text and "digests" in text and "input_value" not in text and "5" not in text.split("(")[0]

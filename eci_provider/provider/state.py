@@ -465,10 +465,23 @@ def _validated(data: Mapping[str, Any] | None) -> ContainerGroupSpec | None:
         return None
 
 
+class UnreadableState(ValueError):
+    """The provider's own part of a resource's state does not have the contract's shape (edited
+    by hand, or damaged): said in one line naming the field, never with the values it holds."""
+
+
 def _read_v2(outputs: Mapping[str, Any], views: Mapping[str, Any] | None) -> StateData:
-    doc = StateDoc.model_validate(_loads(outputs.get(STATE)))
-    secret_doc = _loads(outputs.get(SECRET_STATE))
-    secret = SecretStateDoc.model_validate(secret_doc)
+    try:
+        doc = StateDoc.model_validate(_loads(outputs.get(STATE)))
+        secret_doc = _loads(outputs.get(SECRET_STATE))
+        secret = SecretStateDoc.model_validate(secret_doc)
+    except ValidationError as e:
+        where = ", ".join(".".join(str(p) for p in err["loc"]) for err in e.errors()[:3])
+        raise UnreadableState(
+            f"the provider's state of this resource cannot be read ({where}: not what eci-provider writes); "
+            "take the group over again: pulumi state delete <urn>, then pulumi import (native plugin) or "
+            "adopt_id (dynamic provider)"
+        ) from None
     printed = views is not None
     # Printed, the applied fields holding secrets show as views (secret values marked); read by
     # the provider, they are whole in the secret part.
