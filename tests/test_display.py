@@ -21,6 +21,10 @@ from eci_provider.spec.model import ContainerGroupSpec
         ("nginx:1.25", "nginx:1.25"),
         (["a", True, 1.5], "[a, true, 1.5]"),
         ((), "[]"),
+        (["a, b"], '["a, b"]'),
+        (["a", "b"], "[a, b]"),
+        ("", '""'),
+        ({"a": True, "b": 1.0}, "{a: true, b: 1}"),
     ],
 )
 def test_values_read_as_the_schema_and_the_cli_spell_them(value: object, text: str) -> None:

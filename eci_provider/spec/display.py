@@ -3,12 +3,15 @@
 Four places used to spell values their own way, so one plan said ``True`` and ``1.0`` where the
 report of the same change said ``true`` and ``1``.  Values are spelled as the schema and the
 Pulumi CLI's own diff spell them (JSON): ``true``/``false``, numbers without a trailing ``.0``,
-strings bare, lists in brackets.  Masking secrets and shortening long text stay with the
+strings bare (quoted when empty or holding a comma or a quote), lists in brackets,
+mappings in braces.  Masking secrets and shortening long text stay with the
 caller, which knows what is secret and how much room there is.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["UNSET", "number", "show"]
@@ -34,4 +37,10 @@ def show(value: Any) -> str:
         return number(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(show(v) for v in value) + "]"
-    return str(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    text = str(value)
+    # Quoted (JSON) where bare text would read as something else: nothing at all, or the
+    # separator of list items (["a, b"] is not ["a", "b"]).  Brackets alone stay bare: the
+    # secret markers ("[secret]") are bracketed text.
+    return json.dumps(text) if not text or any(c in text for c in ',"') else text
