@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import itertools
 import json
 import os
 import select
@@ -365,6 +366,10 @@ def _kib(n: float) -> str:
     return f"{n / 1024:,.0f} KiB"
 
 
+def _seconds(command: Command | None) -> str:
+    return f"{command.seconds:.1f}s" if command is not None else "failed"
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "n/a"
 
@@ -471,19 +476,19 @@ def main(argv: list[str] | None = None) -> int:
         f"  {'command':9s} {'ours':>9s} {'trivial':>9s} {'ratio':>7s} {'limit floor':>11s} {'ratio':>7s}"
         f" {'throttled':>9s}   API calls (ours)"
     )
-    for mine, theirs in zip(ours.commands, base.commands, strict=False):
+    for mine, theirs in itertools.zip_longest(ours.commands, base.commands[: len(ours.commands)]):
         calls = json.dumps(dict(sorted(mine.calls.items())))
-        ratio = _ratio(mine.seconds, theirs.seconds)
+        ratio = _ratio(mine.seconds, theirs.seconds) if theirs is not None else "n/a"
         floor = limit_floor(mine.calls, limits)
         print(
-            f"  {mine.name:9s} {mine.seconds:8.1f}s {theirs.seconds:8.1f}s {ratio:>7s} {floor:10.1f}s"
+            f"  {mine.name:9s} {mine.seconds:8.1f}s {_seconds(theirs):>9s} {ratio:>7s} {floor:10.1f}s"
             f" {_ratio(mine.seconds, floor):>7s} {mine.throttled:9d}   {calls}"
         )
     floors = sum(limit_floor(c.calls, limits) for c in ours.commands)
-    print(
-        f"  {'total':9s} {ours.seconds:8.1f}s {base.seconds:8.1f}s {_ratio(ours.seconds, base.seconds):>7s}"
-        f" {floors:10.1f}s {_ratio(ours.seconds, floors):>7s}"
-    )
+    trivial = f"{base.seconds:8.1f}s {_ratio(ours.seconds, base.seconds):>7s}"
+    if base.failed:
+        trivial = f"{'failed':>9s} {'n/a':>7s}"
+    print(f"  {'total':9s} {ours.seconds:8.1f}s {trivial} {floors:10.1f}s {_ratio(ours.seconds, floors):>7s}")
     print("  (limit floor: the least time the enforced limits allow for the command's calls from a fresh minute)")
 
     rate = emulated["rate_limits"]

@@ -63,12 +63,18 @@ def marked(value: Any, paths: list[list[str | int]]) -> Any:
     return value
 
 
-with open(os.environ["ECI_TEST_GROUPS"], encoding="utf-8") as f:
-    declared = json.load(f)
+def declare() -> None:
+    """Everything the program holds stays local: the trivial provider's class is pickled by
+    value (it lives in ``__main__``), and module globals holding a thousand specs and their
+    Outputs made that pickle recurse too deep."""
+    with open(os.environ["ECI_TEST_GROUPS"], encoding="utf-8") as f:
+        declared = json.load(f)
+    for entry in declared:
+        spec = marked(entry["spec"], entry.get("secret_paths", []))
+        if entry.get("kind", "group") == "trivial":
+            Trivial(entry["name"], spec, {k: float(v) for k, v in entry.get("sleeps", {}).items()})
+        else:
+            ContainerGroup(entry["name"], spec)
 
-for entry in declared:
-    spec = marked(entry["spec"], entry.get("secret_paths", []))
-    if entry.get("kind", "group") == "trivial":
-        Trivial(entry["name"], spec, {k: float(v) for k, v in entry.get("sleeps", {}).items()})
-    else:
-        ContainerGroup(entry["name"], spec)
+
+declare()
