@@ -156,3 +156,15 @@ def test_the_schema_declares_every_setting_the_provider_reads() -> None:
 
     Settings.from_config(get)
     assert {k.removeprefix("eci:") for k in read} == set(CONFIG_KEYS) == set(CONFIG)
+
+
+def test_both_doors_resources_declare_the_outputs_the_state_contract_names() -> None:
+    from eci_provider.native.resource import ContainerGroup as NativeGroup
+    from eci_provider.provider import ContainerGroup as DynamicGroup
+    from eci_provider.provider.program import GroupOutputs
+    from eci_provider.provider.state import OUTPUTS
+
+    assert set(GroupOutputs.__annotations__) == set(OUTPUTS)
+    for resource in (DynamicGroup, NativeGroup):
+        declared = {name for cls in resource.__mro__ for name in vars(cls).get("__annotations__", {})}
+        assert set(OUTPUTS) <= declared, resource

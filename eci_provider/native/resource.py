@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from ..provider.program import copied
+from ..provider.program import GroupOutputs, copied
 from ..provider.state import OUTPUTS
 from ..spec.model import ContainerGroupSpec, revealed
 from . import TYPE
@@ -21,24 +21,13 @@ from . import TYPE
 __all__ = ["ContainerGroup"]
 
 
-class ContainerGroup(pulumi.CustomResource):
+class ContainerGroup(pulumi.CustomResource, GroupOutputs):
     """An ECI container group served by the ``eci`` plugin (``pulumi-resource-eci``).
 
     Inputs are the fields of :class:`~eci_provider.spec.model.ContainerGroupSpec` by their
     snake_case names, as ``args``, keyword arguments or ``spec=``, as for the dynamic provider's
     :class:`eci_provider.provider.ContainerGroup`.
     """
-
-    container_group_id: pulumi.Output[str]
-    region_id: pulumi.Output[str]
-    status: pulumi.Output[str]
-    intranet_ip: pulumi.Output[str]
-    internet_ip: pulumi.Output[str | None]
-    ipv6_address: pulumi.Output[str | None]
-    events: pulumi.Output[list[dict[str, Any]]]
-    restart_counts: pulumi.Output[dict[str, int]]
-    cpu_memory: pulumi.Output[dict[str, float]]
-    planned_change: pulumi.Output[str]
 
     def __init__(
         self,

@@ -12,11 +12,28 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
+import pulumi
 from pydantic import BaseModel
 
 from ..spec.model import revealed
 
-__all__ = ["copied", "did_you_mean", "identity"]
+__all__ = ["GroupOutputs", "copied", "did_you_mean", "identity"]
+
+
+class GroupOutputs:
+    """The outputs a program reads from a ``ContainerGroup``, typed, on both doors' resources
+    (the names are :data:`eci_provider.provider.state.OUTPUTS`; a test holds them together)."""
+
+    container_group_id: pulumi.Output[str]
+    region_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    intranet_ip: pulumi.Output[str]
+    internet_ip: pulumi.Output[str | None]
+    ipv6_address: pulumi.Output[str | None]
+    events: pulumi.Output[list[dict[str, Any]]]
+    restart_counts: pulumi.Output[dict[str, int]]
+    cpu_memory: pulumi.Output[dict[str, float]]
+    planned_change: pulumi.Output[str]
 
 
 def identity(project: str, stack: str, name: str) -> str:

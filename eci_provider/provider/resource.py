@@ -21,7 +21,7 @@ from ..spec.model import ContainerGroupSpec, revealed
 from .adoption import ADOPT_ID, ADOPT_REPLACE, ADOPT_SEND_WRITE_ONLY, INPUTS
 from .dynamic import ContainerGroupProvider
 from .operations import IDENTITY, SECRET_PATHS, SUMMARY
-from .program import copied, did_you_mean, identity
+from .program import GroupOutputs, copied, did_you_mean, identity
 from .sentinel import typed_secret_slots
 from .state import CHECK, SECRET_STATE
 from .state import OUTPUTS as PROGRAM_OUTPUTS
@@ -34,7 +34,7 @@ SPEC_FIELDS = tuple(ContainerGroupSpec.model_fields)
 OUTPUTS = tuple(name for name in PROGRAM_OUTPUTS if name != SUMMARY)
 
 
-class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
+class ContainerGroup(Resource, GroupOutputs, module="eci", name="ContainerGroup"):
     """An ECI container group, reconciled with the least disruptive correct change.
 
     Inputs are the fields of :class:`~eci_provider.spec.model.ContainerGroupSpec` by their snake_case
@@ -47,17 +47,6 @@ class ContainerGroup(Resource, module="eci", name="ContainerGroup"):
     write-only values as declared (unless ``adopt_send_write_only=True``), and tags the group as
     this resource's.  Once adopted, the inputs are inert and can be removed.
     """
-
-    container_group_id: pulumi.Output[str]
-    region_id: pulumi.Output[str]
-    status: pulumi.Output[str]
-    intranet_ip: pulumi.Output[str]
-    internet_ip: pulumi.Output[str | None]
-    ipv6_address: pulumi.Output[str | None]
-    events: pulumi.Output[list[dict[str, Any]]]
-    restart_counts: pulumi.Output[dict[str, int]]
-    cpu_memory: pulumi.Output[dict[str, float]]
-    planned_change: pulumi.Output[str]
 
     def __init__(
         self,
