@@ -14,8 +14,10 @@ import errno
 import json
 import math
 import re
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -235,11 +237,17 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     log.addHandler(stream)
     log.setLevel(logging.INFO)
     print(f"listening on {server.url}", flush=True)
+    # Ctrl-C (and SIGTERM) set an event instead of raising KeyboardInterrupt wherever the main
+    # thread happens to be: an interrupt inside Thread.join can leave the thread's lock behind
+    # and hang the interpreter's exit.
+    stop = threading.Event()
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(0.5) and server.serving:
+            pass
     finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
         server.shutdown()
         log.removeHandler(stream)
     return EXIT_OK

@@ -246,10 +246,10 @@ class RunningServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def wait(self) -> None:
-        """Block until the server stops (the CLI waits here for Ctrl-C)."""
-        while self._thread.is_alive():
-            self._thread.join(0.5)
+    @property
+    def serving(self) -> bool:
+        """Whether the server thread still runs (the CLI polls it while it waits for Ctrl-C)."""
+        return self._thread.is_alive()
 
     def shutdown(self) -> None:
         self._server.shutdown()
