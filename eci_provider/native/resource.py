@@ -13,9 +13,9 @@ from typing import Any
 
 import pulumi
 
-from ..provider.program import GroupOutputs, copied
+from ..provider.program import GroupOutputs, given_inputs
 from ..provider.state import OUTPUTS
-from ..spec.model import ContainerGroupSpec, revealed
+from ..spec.model import ContainerGroupSpec
 from . import TYPE
 
 __all__ = ["ContainerGroup"]
@@ -38,11 +38,7 @@ class ContainerGroup(pulumi.CustomResource, GroupOutputs):
         spec: ContainerGroupSpec | None = None,
         **kwargs: Any,
     ) -> None:
-        props: dict[str, Any] = {}
-        if spec is not None:
-            props.update(revealed(spec))
-        props.update(copied(dict(args or {})))
-        props.update(copied(kwargs))
+        props = given_inputs(spec, args, kwargs)
         for key in OUTPUTS:
             props.setdefault(key, None)
         # The plan and views (`__check`) are for tools; `planned_change` says it in a preview.

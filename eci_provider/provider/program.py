@@ -9,7 +9,7 @@ once so that the two doors cannot drift apart.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pulumi
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ..spec.model import revealed
 
-__all__ = ["GroupOutputs", "copied", "did_you_mean", "identity"]
+__all__ = ["GroupOutputs", "copied", "did_you_mean", "given_inputs", "identity"]
 
 
 class GroupOutputs:
@@ -51,6 +51,17 @@ def copied(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [copied(v) for v in value]
     return value
+
+
+def given_inputs(spec: BaseModel | None, args: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``ContainerGroup``'s inputs as the program gave them: a validated ``spec=``, then
+    ``args``, then keyword arguments, each later one winning, all copied (:func:`copied`)."""
+    props: dict[str, Any] = {}
+    if spec is not None:
+        props.update(revealed(spec))
+    props.update(copied(dict(args or {})))
+    props.update(copied(dict(kwargs)))
+    return props
 
 
 def did_you_mean(name: str, names: Iterable[str]) -> str:

@@ -17,11 +17,11 @@ from pulumi.dynamic import Resource
 from typing_extensions import Unpack
 
 from ..spec.args import ContainerGroupArgs
-from ..spec.model import ContainerGroupSpec, revealed
+from ..spec.model import ContainerGroupSpec
 from .adoption import ADOPT_ID, ADOPT_REPLACE, ADOPT_SEND_WRITE_ONLY, INPUTS
 from .dynamic import ContainerGroupProvider
 from .operations import IDENTITY, SECRET_PATHS, SUMMARY
-from .program import GroupOutputs, copied, did_you_mean, identity
+from .program import GroupOutputs, did_you_mean, given_inputs, identity
 from .sentinel import typed_secret_slots
 from .state import CHECK, SECRET_STATE
 from .state import OUTPUTS as PROGRAM_OUTPUTS
@@ -60,11 +60,7 @@ class ContainerGroup(Resource, GroupOutputs, module="eci", name="ContainerGroup"
         adopt_send_write_only: bool | None = None,
         **kwargs: Unpack[ContainerGroupArgs],
     ) -> None:
-        props: dict[str, Any] = {}
-        if spec is not None:
-            props.update(revealed(spec))
-        props.update(copied(dict(args or {})))
-        props.update(copied(kwargs))
+        props = given_inputs(spec, args, kwargs)
         adopt = {k: props.pop(k) for k in INPUTS if k in props}  # also accepted among ``args``
         given = {ADOPT_ID: adopt_id, ADOPT_REPLACE: adopt_replace, ADOPT_SEND_WRITE_ONLY: adopt_send_write_only}
         adopt.update({k: v for k, v in given.items() if v is not None})
